@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+/**
+ * CloudEvents 1.0 attributes, carried as Kafka headers in binary mode (`ce_` prefix); the Kafka
+ * value is the event data as JSON. See the CloudEvents Kafka protocol binding.
+ */
+export const CloudEventAttributes = z.object({
+  id: z.string().min(1),
+  source: z.string().min(1),
+  type: z.string().min(1),
+  specversion: z.literal('1.0'),
+  time: z.iso.datetime().optional(),
+  subject: z.string().optional(),
+  dataschema: z.string().optional(),
+});
+export type CloudEventAttributes = z.infer<typeof CloudEventAttributes>;
+
+export const CONTENT_TYPE_JSON = 'application/json';
+const PREFIX = 'ce_';
+
+export type KafkaHeaders = Record<string, string>;
+
+/** Headers for a binary-mode CloudEvent with a JSON value. */
+export function toKafkaHeaders(attributes: CloudEventAttributes): KafkaHeaders {
+  const headers: KafkaHeaders = { 'content-type': CONTENT_TYPE_JSON };
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value !== undefined) headers[PREFIX + name] = value;
+  }
+  return headers;
+}
+
+export class EnvelopeError extends Error {
+  override readonly name = 'EnvelopeError';
+}
+
+type RawHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+
+/** Reads the CloudEvent attributes back from Kafka headers, validating them. */
+export function fromKafkaHeaders(headers: RawHeaders | undefined): CloudEventAttributes {
+  const attributes: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (!name.startsWith(PREFIX) || value === undefined) continue;
+    const single = Array.isArray(value) ? value[0] : value;
+    if (single !== undefined) attributes[name.slice(PREFIX.length)] = single.toString();
+  }
+  const parsed = CloudEventAttributes.safeParse(attributes);
+  if (!parsed.success) throw new EnvelopeError(`invalid CloudEvents headers: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}

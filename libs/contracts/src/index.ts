@@ -1,0 +1,33 @@
+export { Channel, MATRIX_CHANNEL, SenderInfo, Side } from './channel.ts';
+export {
+  ClassificationV1,
+  ClassifiedMessage,
+  LabelV1,
+  Lineage,
+  RetractionV1,
+  Sentiment,
+  SENTIMENTS,
+} from './classification.ts';
+export { DeadLetterV1 } from './dead-letter.ts';
+export {
+  CloudEventAttributes,
+  CONTENT_TYPE_JSON,
+  EnvelopeError,
+  fromKafkaHeaders,
+  toKafkaHeaders,
+  type KafkaHeaders,
+} from './envelope.ts';
+export { DATASCHEMA, PUBLISHED_SCHEMAS, renderJsonSchema, type PublishedSchema } from './json-schemas.ts';
+export {
+  EVENT_KINDS,
+  EventKind,
+  eventId,
+  MatrixEventV1,
+  Membership,
+  MessageContent,
+  Origin,
+  Relation,
+  roomId,
+  userId,
+} from './matrix-event.ts';
+export { CE_TYPES, matrixEventCeType, TOPICS, type TopicName } from './topics.ts';

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { ClassificationV1 } from './classification.ts';
+import { DeadLetterV1 } from './dead-letter.ts';
+import { MatrixEventV1 } from './matrix-event.ts';
+
+export interface PublishedSchema {
+  /** File name under libs/contracts/schemas/. */
+  file: string;
+  /** URI used as `$id` and as the CloudEvents `dataschema` attribute. */
+  id: string;
+  schema: z.ZodType;
+}
+
+export const PUBLISHED_SCHEMAS: readonly PublishedSchema[] = [
+  { file: 'matrix-event.v1.json', id: 'urn:parley:schema:matrix-event:v1', schema: MatrixEventV1 },
+  { file: 'classification.v1.json', id: 'urn:parley:schema:classification:v1', schema: ClassificationV1 },
+  { file: 'dead-letter.v1.json', id: 'urn:parley:schema:dead-letter:v1', schema: DeadLetterV1 },
+];
+
+export const DATASCHEMA = {
+  matrixEvent: 'urn:parley:schema:matrix-event:v1',
+  classification: 'urn:parley:schema:classification:v1',
+  deadLetter: 'urn:parley:schema:dead-letter:v1',
+} as const;
+
+/** The JSON Schema (draft 2020-12) of a published schema, as committed in the repository. */
+export function renderJsonSchema(entry: PublishedSchema): string {
+  const generated = z.toJSONSchema(entry.schema, { target: 'draft-2020-12', io: 'output' });
+  const document = { $id: entry.id, ...generated };
+  return JSON.stringify(document, null, 2) + '\n';
+}

@@ -1,0 +1,28 @@
+import type { EventKind } from './matrix-event.ts';
+
+/**
+ * Topic names are part of the contract. Versioned topics change name when their schema makes a
+ * breaking change; consumers can then read both during a migration.
+ */
+export const TOPICS = {
+  matrixEvents: 'parley.matrix.events.v1',
+  matrixEventsDlq: 'parley.matrix.events.dlq',
+  matrixEphemeral: 'parley.matrix.ephemeral.v1',
+  matrixRooms: 'parley.matrix.rooms.v1',
+  classifications: 'parley.classifications.v1',
+  classificationsDlq: 'parley.classifications.dlq',
+} as const;
+export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
+
+const CE_TYPE_PREFIX = 'io.parley';
+
+/** CloudEvents `type` of a normalised Matrix event, e.g. io.parley.matrix.message.v1. */
+export function matrixEventCeType(kind: EventKind): string {
+  return `${CE_TYPE_PREFIX}.matrix.${kind}.v1`;
+}
+
+export const CE_TYPES = {
+  classificationLabel: `${CE_TYPE_PREFIX}.classification.label.v1`,
+  classificationRetraction: `${CE_TYPE_PREFIX}.classification.retraction.v1`,
+  deadLetter: `${CE_TYPE_PREFIX}.deadletter.v1`,
+} as const;
