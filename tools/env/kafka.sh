@@ -120,7 +120,7 @@ do_stop() { stop_pidfile "$PIDFILE" 30; }
 
 case "${1:-}" in
   install) with_lock kafka-install do_install ;;
-  start) do_start ;;
+  start) with_lock "kafka-start-$INSTANCE" do_start ;;
   stop) do_stop ;;
   status) healthy && echo running || { echo stopped; exit 1; } ;;
   env) cat "$ENVFILE" ;;

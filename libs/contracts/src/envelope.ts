@@ -23,7 +23,8 @@ export type KafkaHeaders = Record<string, string>;
 /** Headers for a binary-mode CloudEvent with a JSON value. */
 export function toKafkaHeaders(attributes: CloudEventAttributes): KafkaHeaders {
   const headers: KafkaHeaders = { 'content-type': CONTENT_TYPE_JSON };
-  for (const [name, value] of Object.entries(attributes)) {
+  // Optional attributes may be present but undefined; they are left out, not sent empty.
+  for (const [name, value] of Object.entries(attributes) as [string, string | undefined][]) {
     if (value !== undefined) headers[PREFIX + name] = value;
   }
   return headers;

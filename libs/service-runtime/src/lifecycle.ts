@@ -44,7 +44,7 @@ export async function runService(options: RunServiceOptions): Promise<{ stop: (r
           running?.close(),
           new Promise<never>((_, reject) => {
             timer = setTimeout(
-              () => reject(new DrainTimeoutError(`drain exceeded ${options.drainTimeoutMs} ms`)),
+              () => { reject(new DrainTimeoutError(`drain exceeded ${options.drainTimeoutMs} ms`)); },
               options.drainTimeoutMs,
             );
           }),
@@ -73,7 +73,7 @@ export async function runService(options: RunServiceOptions): Promise<{ stop: (r
   }
   process.on('unhandledRejection', (error) => {
     logger.fatal({ err: error }, 'unhandled promise rejection');
-    void stop('unhandledRejection').finally(() => exit(1));
+    void stop('unhandledRejection').finally(() => { exit(1); });
   });
 
   try {

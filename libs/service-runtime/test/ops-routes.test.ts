@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpServer } from '../src/http-server.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMetricsRegistry } from '../src/metrics.ts';
-import { Readiness } from '../src/readiness.ts';
+import { Readiness, type ReadinessReport } from '../src/readiness.ts';
 
 function setup() {
   const readiness = new Readiness();
@@ -37,14 +37,14 @@ describe('ops routes', () => {
     readiness.report('ollama', false, 'HTTP 503 from Ollama');
     response = await app.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(503);
-    expect(response.json().dependencies.ollama).toMatchObject({ ready: false, detail: 'HTTP 503 from Ollama' });
+    expect(response.json<ReadinessReport>().dependencies['ollama']).toMatchObject({ ready: false, detail: 'HTTP 503 from Ollama' });
     readiness.report('ollama', true, 'model loaded');
     response = await app.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(200);
     readiness.markShuttingDown();
     response = await app.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(503);
-    expect(response.json().shuttingDown).toBe(true);
+    expect(response.json<ReadinessReport>().shuttingDown).toBe(true);
   });
 
   it('exposes Prometheus metrics with the service label', async () => {

@@ -1,0 +1,16 @@
+export { ensureComponent, parseEnv, runDirectory, stopComponent, TEST_INSTANCE, type ComponentName } from './components.ts';
+export { startKafka, type TestKafka } from './kafka.ts';
+export { DEFAULT_TEST_MODEL, startOllama, type TestOllama } from './ollama.ts';
+export {
+  matrixRequest,
+  MatrixRequestError,
+  startSynapse,
+  type AppserviceRegistration,
+  type MatrixUser,
+  type StartSynapseOptions,
+  type TestSynapse,
+} from './synapse.ts';
+export { uniqueName } from './unique.ts';
+export { waitFor } from './wait.ts';
+export { runServiceToExit, spawnService, type ServiceProcess, type SpawnServiceOptions } from './service-process.ts';
+export { describeServiceLifecycle } from './service-lifecycle-suite.ts';

@@ -1,0 +1,124 @@
+import { createHmac } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+import { ensureComponent, required, runDirectory, TEST_INSTANCE } from './components.ts';
+import { uniqueName } from './unique.ts';
+
+/** An appservice registration as Synapse reads it from app_service_config_files. */
+export interface AppserviceRegistration {
+  id: string;
+  url: string | null;
+  as_token: string;
+  hs_token: string;
+  sender_localpart: string;
+  namespaces: {
+    users?: { regex: string; exclusive: boolean }[];
+    aliases?: { regex: string; exclusive: boolean }[];
+    rooms?: { regex: string; exclusive: boolean }[];
+  };
+  rate_limited?: boolean;
+  receive_ephemeral?: boolean;
+  'de.sorunome.msc2409.push_ephemeral'?: boolean;
+}
+
+export class MatrixRequestError extends Error {
+  override readonly name = 'MatrixRequestError';
+  readonly status: number;
+  readonly body: unknown;
+  constructor(message: string, status: number, body: unknown) {
+    super(message);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/** A Matrix account in the test homeserver, with a minimal Client-Server API caller. */
+export interface MatrixUser {
+  userId: string;
+  accessToken: string;
+  request<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T>;
+}
+
+export interface TestSynapse {
+  url: string;
+  serverName: string;
+  version: string;
+  /** Registers a user with a unique localpart (through the shared-secret admin API). */
+  registerUser(prefix?: string): Promise<MatrixUser>;
+  /** A caller acting with an access token (for example an appservice's as_token). */
+  as(accessToken: string, userId: string): MatrixUser;
+}
+
+export interface StartSynapseOptions {
+  /** Registrations Synapse must load; it restarts when the set differs from the running one. */
+  appservices?: AppserviceRegistration[];
+}
+
+export async function startSynapse(options: StartSynapseOptions = {}): Promise<TestSynapse> {
+  const extraEnv: Record<string, string> = {};
+  if (options.appservices && options.appservices.length > 0) {
+    const dir = `${runDirectory()}/${TEST_INSTANCE}/appservices`;
+    mkdirSync(dir, { recursive: true });
+    for (const registration of options.appservices) {
+      writeFileSync(`${dir}/${registration.id}.yaml`, stringify(registration));
+    }
+    extraEnv['SYNAPSE_APPSERVICE_DIR'] = dir;
+  }
+  const env = await ensureComponent('synapse', extraEnv);
+  const url = required(env, 'SYNAPSE_URL', 'synapse');
+  const serverName = required(env, 'SYNAPSE_SERVER_NAME', 'synapse');
+  const secret = required(env, 'SYNAPSE_REGISTRATION_SHARED_SECRET', 'synapse');
+
+  const caller = (accessToken: string, userId: string): MatrixUser => ({
+    userId,
+    accessToken,
+    request: (method, path, body) => matrixRequest(url, accessToken, method, path, body),
+  });
+
+  return {
+    url,
+    serverName,
+    version: env['SYNAPSE_VERSION'] ?? 'unknown',
+    as: caller,
+    async registerUser(prefix = 'user') {
+      const username = uniqueName(prefix).toLowerCase();
+      const password = uniqueName('pw');
+      const { nonce } = await matrixRequest<{ nonce: string }>(url, undefined, 'GET', '/_synapse/admin/v1/register');
+      const mac = createHmac('sha1', secret)
+        .update([nonce, username, password, 'notadmin'].join('\0'))
+        .digest('hex');
+      const registered = await matrixRequest<{ user_id: string; access_token: string }>(
+        url,
+        undefined,
+        'POST',
+        '/_synapse/admin/v1/register',
+        { nonce, username, password, admin: false, mac },
+      );
+      return caller(registered.access_token, registered.user_id);
+    },
+  };
+}
+
+export async function matrixRequest<T = Record<string, unknown>>(
+  baseUrl: string,
+  accessToken: string | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (accessToken) headers['authorization'] = `Bearer ${accessToken}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(baseUrl + path, {
+    method,
+    headers,
+    body: body === undefined ? null : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  const parsed: unknown = text.length > 0 ? JSON.parse(text) : {};
+  if (!response.ok) {
+    throw new MatrixRequestError(`${method} ${path} answered ${response.status}: ${text}`, response.status, parsed);
+  }
+  return parsed as T;
+}
