@@ -16,7 +16,9 @@ export function projectTestConfig(overrides: ViteUserConfig['test'] = {}): ViteU
       hookTimeout: 240_000,
       // Integration tests talk to shared servers; two workers suit the 2-core machines.
       maxWorkers: 2,
-      reporters: ['default'],
+      // The JSON report lets tools/test.sh print one total for the whole run.
+      reporters: ['default', 'json'],
+      outputFile: { json: 'test-results/vitest.json' },
       ...overrides,
     },
   });

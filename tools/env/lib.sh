@@ -62,7 +62,8 @@ stop_pidfile() {
 start_daemon() {
   local pidfile="$1" logfile="$2"; shift 2
   mkdir -p "$(dirname "$logfile")"
-  setsid "$@" >>"$logfile" 2>&1 < /dev/null &
+  # fd 9 carries with_lock's lock; a daemon must not inherit it or the lock is held for its lifetime.
+  setsid "$@" >>"$logfile" 2>&1 < /dev/null 9>&- &
   echo $! >"$pidfile"
 }
 

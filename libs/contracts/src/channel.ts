@@ -7,9 +7,14 @@ import { z } from 'zod';
  */
 export const Channel = z
   .object({
-    protocol: z.string().min(1).describe('Remote network id from m.bridge protocol.id (whatsapp, telegram, signal…) or "matrix"'),
+    protocol: z
+      .string()
+      .min(1)
+      .describe('Remote network id from m.bridge protocol.id (whatsapp, telegram, signal…) or "matrix"'),
     remoteChatId: z.string().optional().describe('Chat id on the remote network (for WhatsApp the chat JID)'),
-    roomType: z.enum(['dm', 'group', 'unknown']).describe('Direct chat or group, from com.beeper.room_type or membership'),
+    roomType: z
+      .enum(['dm', 'group', 'unknown'])
+      .describe('Direct chat or group, from com.beeper.room_type or membership'),
     bridgeBot: z.string().optional().describe('Matrix user id of the bridge bot'),
   })
   .describe('Channel the room belongs to');

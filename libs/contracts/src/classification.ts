@@ -16,7 +16,9 @@ export const ClassifiedMessage = z.object({
   channel: Channel,
   sentAt: z.iso.datetime(),
   msgtype: z.string(),
-  text: z.string().describe('The text that was classified (the latest edit, or a caption); may be empty for media without caption'),
+  text: z
+    .string()
+    .describe('The text that was classified (the latest edit, or a caption); may be empty for media without caption'),
 });
 export type ClassifiedMessage = z.infer<typeof ClassifiedMessage>;
 

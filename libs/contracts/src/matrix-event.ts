@@ -29,8 +29,13 @@ export type Relation = z.infer<typeof Relation>;
 
 export const MessageContent = z
   .object({
-    msgtype: z.string().describe('m.text, m.notice, m.emote, m.image, m.file, m.audio, m.video, m.location, m.sticker…'),
-    text: z.string().optional().describe('Plain text: the body of a text message, the caption of media (if any), the new text of an edit'),
+    msgtype: z
+      .string()
+      .describe('m.text, m.notice, m.emote, m.image, m.file, m.audio, m.video, m.location, m.sticker…'),
+    text: z
+      .string()
+      .optional()
+      .describe('Plain text: the body of a text message, the caption of media (if any), the new text of an edit'),
     formattedBody: z.string().optional(),
     format: z.string().optional(),
     fileName: z.string().optional().describe('File name of media when the body is a file name and not a caption'),
@@ -77,7 +82,9 @@ export const MatrixEventV1 = z
     redacts: eventId.optional().describe('For redactions: the redacted event'),
     membership: Membership.optional(),
     origin: Origin,
-    raw: z.record(z.string(), z.unknown()).describe('The event exactly as the homeserver sent it (for encrypted events, without ciphertext)'),
+    raw: z
+      .record(z.string(), z.unknown())
+      .describe('The event exactly as the homeserver sent it (for encrypted events, without ciphertext)'),
   })
   .describe('Parley normalised Matrix event, version 1');
 export type MatrixEventV1 = z.infer<typeof MatrixEventV1>;

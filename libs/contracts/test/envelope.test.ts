@@ -26,9 +26,7 @@ describe('CloudEvents binary-mode headers', () => {
   });
 
   it('reads them back from the Buffers kafkajs hands a consumer', () => {
-    const headers = Object.fromEntries(
-      Object.entries(toKafkaHeaders(attributes)).map(([k, v]) => [k, Buffer.from(v)]),
-    );
+    const headers = Object.fromEntries(Object.entries(toKafkaHeaders(attributes)).map(([k, v]) => [k, Buffer.from(v)]));
     expect(fromKafkaHeaders({ ...headers, traceparent: Buffer.from('00-x') })).toEqual(attributes);
   });
 

@@ -9,10 +9,7 @@ export class ConfigError extends Error {
   readonly service: string;
 
   constructor(problems: readonly { setting: string; problem: string }[], service: string) {
-    super(
-      `${service}: invalid configuration:\n` +
-        problems.map((p) => `  - ${p.setting}: ${p.problem}`).join('\n'),
-    );
+    super(`${service}: invalid configuration:\n` + problems.map((p) => `  - ${p.setting}: ${p.problem}`).join('\n'));
     this.problems = problems;
     this.service = service;
   }
@@ -36,10 +33,7 @@ export interface LoadConfigOptions {
  * Validates a service's settings. The schema's keys are the environment variable names,
  * so an error names exactly what the operator has to change.
  */
-export function loadConfig<S extends z.ZodObject>(
-  schema: S,
-  options: LoadConfigOptions,
-): z.output<S> {
+export function loadConfig<S extends z.ZodObject>(schema: S, options: LoadConfigOptions): z.output<S> {
   const env = options.env ?? process.env;
   const fileVariable = options.fileVariable ?? 'PARLEY_CONFIG_FILE';
   const fromFile = readConfigFile(env[fileVariable], fileVariable, options.service);
@@ -59,11 +53,7 @@ export function loadConfig<S extends z.ZodObject>(
   );
 }
 
-function readConfigFile(
-  path: string | undefined,
-  variable: string,
-  service: string,
-): Record<string, unknown> {
+function readConfigFile(path: string | undefined, variable: string, service: string): Record<string, unknown> {
   if (path === undefined || path === '') return {};
   let text: string;
   try {
@@ -75,7 +65,10 @@ function readConfigFile(
   try {
     parsed = parseYaml(text);
   } catch (error) {
-    throw new ConfigError([{ setting: variable, problem: `${path} is not valid YAML/JSON: ${describe(error)}` }], service);
+    throw new ConfigError(
+      [{ setting: variable, problem: `${path} is not valid YAML/JSON: ${describe(error)}` }],
+      service,
+    );
   }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
@@ -109,7 +102,12 @@ export const setting = {
   list: () =>
     z
       .string()
-      .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0))
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0),
+      )
       .pipe(z.array(z.string()).min(1, 'expected a comma-separated list with at least one entry')),
   url: () => z.url({ message: 'expected an absolute URL' }),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -43,10 +43,9 @@ export async function runService(options: RunServiceOptions): Promise<{ stop: (r
         await Promise.race([
           running?.close(),
           new Promise<never>((_, reject) => {
-            timer = setTimeout(
-              () => { reject(new DrainTimeoutError(`drain exceeded ${options.drainTimeoutMs} ms`)); },
-              options.drainTimeoutMs,
-            );
+            timer = setTimeout(() => {
+              reject(new DrainTimeoutError(`drain exceeded ${options.drainTimeoutMs} ms`));
+            }, options.drainTimeoutMs);
           }),
         ]);
         logger.info('stopped cleanly');
@@ -73,7 +72,9 @@ export async function runService(options: RunServiceOptions): Promise<{ stop: (r
   }
   process.on('unhandledRejection', (error) => {
     logger.fatal({ err: error }, 'unhandled promise rejection');
-    void stop('unhandledRejection').finally(() => { exit(1); });
+    void stop('unhandledRejection').finally(() => {
+      exit(1);
+    });
   });
 
   try {

@@ -51,7 +51,8 @@ export async function startService<S extends z.ZodRawShape>(
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(
-        JSON.stringify({ level: 'fatal', service: definition.name, msg: error.message, problems: error.problems }) + '\n',
+        JSON.stringify({ level: 'fatal', service: definition.name, msg: error.message, problems: error.problems }) +
+          '\n',
       );
       process.exit(EXIT_CONFIG);
     }

@@ -37,7 +37,10 @@ describe('ops routes', () => {
     readiness.report('ollama', false, 'HTTP 503 from Ollama');
     response = await app.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(503);
-    expect(response.json<ReadinessReport>().dependencies['ollama']).toMatchObject({ ready: false, detail: 'HTTP 503 from Ollama' });
+    expect(response.json<ReadinessReport>().dependencies['ollama']).toMatchObject({
+      ready: false,
+      detail: 'HTTP 503 from Ollama',
+    });
     readiness.report('ollama', true, 'model loaded');
     response = await app.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(200);
@@ -69,7 +72,13 @@ describe('logger', () => {
     const logger = createLogger({ service: 'ingest', level: 'info', destination });
     logger.info({ hsToken: 'secret-hs', request: { authorization: 'Bearer abc' }, apiKey: 'k' }, 'hello');
     const line = JSON.parse(lines.join('')) as Record<string, unknown>;
-    expect(line).toMatchObject({ service: 'ingest', level: 'info', msg: 'hello', hsToken: '[redacted]', apiKey: '[redacted]' });
+    expect(line).toMatchObject({
+      service: 'ingest',
+      level: 'info',
+      msg: 'hello',
+      hsToken: '[redacted]',
+      apiKey: '[redacted]',
+    });
     expect(JSON.stringify(line)).not.toContain('secret-hs');
     expect(JSON.stringify(line)).not.toContain('Bearer abc');
   });

@@ -1,4 +1,11 @@
-export { ensureComponent, parseEnv, runDirectory, stopComponent, TEST_INSTANCE, type ComponentName } from './components.ts';
+export {
+  ensureComponent,
+  parseEnv,
+  runDirectory,
+  stopComponent,
+  TEST_INSTANCE,
+  type ComponentName,
+} from './components.ts';
 export { startKafka, type TestKafka } from './kafka.ts';
 export { DEFAULT_TEST_MODEL, startOllama, type TestOllama } from './ollama.ts';
 export {

@@ -55,7 +55,9 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
       throw new Error(`service exited with ${code} before listening:\n${stderr}`);
     }),
     new Promise<never>((_, reject) =>
-      setTimeout(() => { reject(new Error(`service did not listen within ${timeout} ms:\n${stderr}`)); }, timeout),
+      setTimeout(() => {
+        reject(new Error(`service did not listen within ${timeout} ms:\n${stderr}`));
+      }, timeout),
     ),
   ]);
 

@@ -84,9 +84,7 @@ export async function startSynapse(options: StartSynapseOptions = {}): Promise<T
       const username = uniqueName(prefix).toLowerCase();
       const password = uniqueName('pw');
       const { nonce } = await matrixRequest<{ nonce: string }>(url, undefined, 'GET', '/_synapse/admin/v1/register');
-      const mac = createHmac('sha1', secret)
-        .update([nonce, username, password, 'notadmin'].join('\0'))
-        .digest('hex');
+      const mac = createHmac('sha1', secret).update([nonce, username, password, 'notadmin'].join('\0')).digest('hex');
       const registered = await matrixRequest<{ user_id: string; access_token: string }>(
         url,
         undefined,

@@ -1,0 +1,33 @@
+// Adds up the Vitest JSON reports of every project into one closing line:
+//   tests: N passed, N failed, N skipped
+// A project whose report is missing (its runner crashed or never ran) counts as a failure.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('../../', import.meta.url).pathname;
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const missing = [];
+for (const group of ['apps', 'libs']) {
+  for (const name of readdirSync(join(root, group))) {
+    const project = join(root, group, name);
+    if (!existsSync(join(project, 'vitest.config.ts'))) continue;
+    const report = join(project, 'test-results', 'vitest.json');
+    if (!existsSync(report)) {
+      missing.push(`${group}/${name}`);
+      continue;
+    }
+    const r = JSON.parse(readFileSync(report, 'utf8'));
+    passed += r.numPassedTests;
+    failed += r.numFailedTests;
+    skipped += r.numPendingTests + r.numTodoTests;
+    const suitesFailed = r.numFailedTestSuites > 0 && r.numFailedTests === 0 ? ' (a test file failed to load)' : '';
+    if (suitesFailed) failed += r.numFailedTestSuites;
+    console.log(`  ${group}/${name}: ${r.numPassedTests} passed, ${r.numFailedTests} failed${suitesFailed}`);
+  }
+}
+for (const m of missing) console.log(`  ${m}: no test report (the runner did not finish)`);
+failed += missing.length;
+console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed > 0 ? 1 : 0);

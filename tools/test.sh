@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Runs every check and test of the repository on a machine with nothing installed or started:
+#   Node 24 and npm dependencies; Kafka, Synapse and Ollama (built or fetched into ~/.cache/parley,
+#   started on 127.0.0.1 for this run and stopped at the end); format, typecheck, lint, build,
+#   architecture rules; unit and integration tests of every project.
+# Ends with one line: "tests: N passed, N failed, N skipped".
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export PARLEY_TEST_INSTANCE="${PARLEY_TEST_INSTANCE:-test}"
+export NX_NO_CLOUD=true NX_DAEMON=false NX_TUI=false
+START=$SECONDS
+
+step() { printf '\n== %s (%ss)\n' "$*" "$((SECONDS - START))"; }
+
+step "toolchain"
+source tools/bootstrap/node.sh
+echo "node $(node --version), npm $(npm --version 2>/dev/null)"
+
+# Servers install and start in the background while the workspace builds. Their logs go to files that
+# are printed if a server fails.
+LOGS="$(mktemp -d)"
+components=(kafka synapse ollama)
+stop_servers() {
+  for c in "${components[@]}"; do PARLEY_INSTANCE="$PARLEY_TEST_INSTANCE" bash tools/env/$c.sh stop >/dev/null 2>&1 || true; done
+}
+trap stop_servers EXIT
+declare -A server_pid
+for c in "${components[@]}"; do
+  PARLEY_INSTANCE="$PARLEY_TEST_INSTANCE" bash "tools/env/$c.sh" start >"$LOGS/$c.log" 2>&1 &
+  server_pid[$c]=$!
+done
+
+step "npm dependencies"
+source tools/bootstrap/deps.sh
+
+step "format check"
+npx prettier --check . --log-level warn
+
+step "typecheck, lint, build"
+npx nx run-many -t typecheck lint build --output-style=stream-without-prefixes
+
+step "architecture"
+node tools/checks/architecture.mjs
+
+step "test servers"
+for c in "${components[@]}"; do
+  if ! wait "${server_pid[$c]}"; then
+    echo "starting $c failed:"; cat "$LOGS/$c.log"; exit 1
+  fi
+  grep -E '^(KAFKA|SYNAPSE|OLLAMA)_(BROKERS|URL|VERSION|MODELS_AVAILABLE)=' "$LOGS/$c.log" || true
+done
+
+step "tests"
+find apps libs -path '*/test-results/vitest.json' -delete 2>/dev/null || true
+status=0
+npx nx run-many -t test --output-style=stream-without-prefixes || status=$?
+
+step "summary"
+node tools/checks/test-summary.mjs || status=1
+echo "finished in $((SECONDS - START))s"
+exit "$status"
