@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The local Parley stack, natively, without Docker: real Kafka, Synapse and Ollama plus the three
+# services, all on 127.0.0.1. Installs whatever is missing on first use (cached in ~/.cache/parley).
+# Usage: tools/stack.sh up | down | status
+#   up      start everything, wait until healthy, print where each part listens; leaves it running
+#   down    stop the services and the servers
+#   status  show what is running
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export PARLEY_INSTANCE=dev NX_NO_CLOUD=true NX_DAEMON=false NX_TUI=false
+COMPONENT=stack
+source tools/env/lib.sh
+SERVICES_DIR="$PARLEY_RUN/$PARLEY_INSTANCE/services"
+components=(kafka synapse ollama)
+declare -A service_port=([ingest]=8081 [classifier]=8082 [crm-sink]=8083)
+
+service_up() {
+  local name="$1" port="${service_port[$1]}"
+  local pidfile="$SERVICES_DIR/$name.pid" logfile="$SERVICES_DIR/$name.log"
+  if pid_alive "$pidfile" && http_ok "http://127.0.0.1:$port/healthz"; then return 0; fi
+  stop_pidfile "$pidfile" 10
+  port_open "$port" && die "port $port (for $name) is taken by another process"
+  # Settings the services will need as they grow; each validates its own at start-up.
+  PARLEY_HTTP_HOST=127.0.0.1 PARLEY_HTTP_PORT="$port" \
+    PARLEY_KAFKA_BROKERS="$(env_get "$PARLEY_RUN/$PARLEY_INSTANCE/kafka/env" KAFKA_BROKERS)" \
+    PARLEY_HOMESERVER_URL="$(env_get "$PARLEY_RUN/$PARLEY_INSTANCE/synapse/env" SYNAPSE_URL)" \
+    PARLEY_OLLAMA_URL="$(env_get "$PARLEY_RUN/$PARLEY_INSTANCE/ollama/env" OLLAMA_URL)" \
+    start_daemon "$pidfile" "$logfile" node "apps/$name/dist/main.js"
+  if ! wait_until 30 "$name /healthz" http_ok "http://127.0.0.1:$port/healthz"; then
+    show_log_tail "$logfile"; die "$name did not start"
+  fi
+}
+
+print_status() {
+  printf '\n%-12s %-8s %s\n' PART STATE WHERE
+  local c
+  for c in "${components[@]}"; do
+    if bash "tools/env/$c.sh" status >/dev/null 2>&1; then
+      local envfile="$PARLEY_RUN/$PARLEY_INSTANCE/$c/env" where
+      where="$(env_get "$envfile" KAFKA_BROKERS)$(env_get "$envfile" SYNAPSE_URL)$(env_get "$envfile" OLLAMA_URL)"
+      printf '%-12s %-8s %s\n' "$c" running "$where"
+    else
+      printf '%-12s %-8s\n' "$c" stopped
+    fi
+  done
+  local name
+  for name in ingest classifier crm-sink; do
+    local port="${service_port[$name]}" ready
+    if http_ok "http://127.0.0.1:$port/healthz"; then
+      ready="$(curl -s --max-time 2 "http://127.0.0.1:$port/readyz" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).status)}catch{console.log("?")}})')"
+      printf '%-12s %-8s %s\n' "$name" healthy "http://127.0.0.1:$port  (readyz: $ready)"
+    else
+      printf '%-12s %-8s\n' "$name" down
+    fi
+  done
+  echo
+}
+
+do_up() {
+  source tools/bootstrap/node.sh
+  local c pids=()
+  mkdir -p "$SERVICES_DIR"
+  for c in "${components[@]}"; do
+    log "starting $c (first run installs it; Ollama is built from source, several minutes)"
+    bash "tools/env/$c.sh" start >"$SERVICES_DIR/$c.start.log" 2>&1 &
+    pids+=($!)
+  done
+  source tools/bootstrap/deps.sh
+  log "building the services"
+  npx nx run-many -t build --projects='@parley/ingest,@parley/classifier,@parley/crm-sink' --output-style=static >"$SERVICES_DIR/build.log" 2>&1 \
+    || { show_log_tail "$SERVICES_DIR/build.log"; die "build failed"; }
+  local i=0
+  for c in "${components[@]}"; do
+    wait "${pids[$i]}" || { cat "$SERVICES_DIR/$c.start.log" >&2; die "$c did not start"; }
+    i=$((i + 1))
+  done
+  local name
+  for name in ingest classifier crm-sink; do service_up "$name"; done
+  print_status
+  log "the stack keeps running; logs are in $SERVICES_DIR and $PARLEY_RUN/$PARLEY_INSTANCE/*/; stop it with: bash tools/stack.sh down"
+}
+
+do_down() {
+  local name c
+  for name in ingest classifier crm-sink; do stop_pidfile "$SERVICES_DIR/$name.pid" 30; done
+  for c in "${components[@]}"; do bash "tools/env/$c.sh" stop; done
+  log "stopped"
+}
+
+case "${1:-up}" in
+  up) do_up ;;
+  down) do_down ;;
+  status) source tools/bootstrap/node.sh; print_status ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac
