@@ -9,6 +9,8 @@ export {
   SENTIMENTS,
 } from './classification.ts';
 export { DeadLetterV1 } from './dead-letter.ts';
+export { EphemeralV1 } from './ephemeral.ts';
+export { RoomStateV1 } from './room-state.ts';
 export {
   CloudEventAttributes,
   CONTENT_TYPE_JSON,

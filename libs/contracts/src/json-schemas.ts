@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { ClassificationV1 } from './classification.ts';
 import { DeadLetterV1 } from './dead-letter.ts';
+import { EphemeralV1 } from './ephemeral.ts';
 import { MatrixEventV1 } from './matrix-event.ts';
+import { RoomStateV1 } from './room-state.ts';
 
 export interface PublishedSchema {
   /** File name under libs/contracts/schemas/. */
@@ -15,12 +17,16 @@ export const PUBLISHED_SCHEMAS: readonly PublishedSchema[] = [
   { file: 'matrix-event.v1.json', id: 'urn:parley:schema:matrix-event:v1', schema: MatrixEventV1 },
   { file: 'classification.v1.json', id: 'urn:parley:schema:classification:v1', schema: ClassificationV1 },
   { file: 'dead-letter.v1.json', id: 'urn:parley:schema:dead-letter:v1', schema: DeadLetterV1 },
+  { file: 'room-state.v1.json', id: 'urn:parley:schema:room-state:v1', schema: RoomStateV1 },
+  { file: 'ephemeral.v1.json', id: 'urn:parley:schema:ephemeral:v1', schema: EphemeralV1 },
 ];
 
 export const DATASCHEMA = {
   matrixEvent: 'urn:parley:schema:matrix-event:v1',
   classification: 'urn:parley:schema:classification:v1',
   deadLetter: 'urn:parley:schema:dead-letter:v1',
+  roomState: 'urn:parley:schema:room-state:v1',
+  ephemeral: 'urn:parley:schema:ephemeral:v1',
 } as const;
 
 /** The JSON Schema (draft 2020-12) of a published schema, as committed in the repository. */

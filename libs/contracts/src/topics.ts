@@ -11,6 +11,8 @@ export const TOPICS = {
   matrixRooms: 'parley.matrix.rooms.v1',
   classifications: 'parley.classifications.v1',
   classificationsDlq: 'parley.classifications.dlq',
+  /** ingest's own bookkeeping (recent appservice transaction ids), compacted. */
+  ingestState: 'parley.ingest.state.v1',
 } as const;
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
 
@@ -25,4 +27,6 @@ export const CE_TYPES = {
   classificationLabel: `${CE_TYPE_PREFIX}.classification.label.v1`,
   classificationRetraction: `${CE_TYPE_PREFIX}.classification.retraction.v1`,
   deadLetter: `${CE_TYPE_PREFIX}.deadletter.v1`,
+  roomState: `${CE_TYPE_PREFIX}.matrix.room.v1`,
+  ephemeral: (type: string) => `${CE_TYPE_PREFIX}.matrix.ephemeral.${type.replace(/^m\./, '')}.v1`,
 } as const;
