@@ -48,3 +48,11 @@ export function fromKafkaHeaders(headers: RawHeaders | undefined): CloudEventAtt
   if (!parsed.success) throw new EnvelopeError(`invalid CloudEvents headers: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
+
+/** One record for a topic: a JSON value, the key that picks its partition, and its headers. */
+export interface TopicRecord {
+  topic: string;
+  key: string;
+  value: unknown;
+  headers: KafkaHeaders;
+}

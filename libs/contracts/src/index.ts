@@ -18,6 +18,7 @@ export {
   fromKafkaHeaders,
   toKafkaHeaders,
   type KafkaHeaders,
+  type TopicRecord,
 } from './envelope.ts';
 export { DATASCHEMA, PUBLISHED_SCHEMAS, renderJsonSchema, type PublishedSchema } from './json-schemas.ts';
 export {
@@ -32,4 +33,11 @@ export {
   roomId,
   userId,
 } from './matrix-event.ts';
-export { CE_TYPES, matrixEventCeType, TOPICS, type TopicName } from './topics.ts';
+export {
+  CE_TYPES,
+  matrixEventCeType,
+  topicDefinitions,
+  TOPICS,
+  type TopicDefinition,
+  type TopicName,
+} from './topics.ts';

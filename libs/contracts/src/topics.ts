@@ -30,3 +30,30 @@ export const CE_TYPES = {
   roomState: `${CE_TYPE_PREFIX}.matrix.room.v1`,
   ephemeral: (type: string) => `${CE_TYPE_PREFIX}.matrix.ephemeral.${type.replace(/^m\./, '')}.v1`,
 } as const;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** How each topic is created when a service is allowed to create topics (documented in the README). */
+export interface TopicDefinition {
+  name: TopicName;
+  partitions: number;
+  config: Record<string, string>;
+}
+
+/**
+ * Topic definitions. Keyed topics share one partition count so a room's events and classifications
+ * land on partitions with the same number; state topics are compacted and keep the latest value per key.
+ */
+export function topicDefinitions(partitions: number): TopicDefinition[] {
+  const retained = (days: number) => ({ 'cleanup.policy': 'delete', 'retention.ms': String(days * DAY_MS) });
+  const compacted = { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': String(60 * 60 * 1000) };
+  return [
+    { name: TOPICS.matrixEvents, partitions, config: retained(30) },
+    { name: TOPICS.matrixEventsDlq, partitions: 1, config: retained(30) },
+    { name: TOPICS.matrixEphemeral, partitions, config: retained(2) },
+    { name: TOPICS.matrixRooms, partitions, config: compacted },
+    { name: TOPICS.classifications, partitions, config: retained(30) },
+    { name: TOPICS.classificationsDlq, partitions: 1, config: retained(30) },
+    { name: TOPICS.ingestState, partitions: 1, config: compacted },
+  ];
+}

@@ -18,3 +18,15 @@ export {
   type RoomStateFetcher,
   type RoomView,
 } from './room-state-cache.ts';
+export { HomeserverClient, HomeserverError, type HomeserverClientOptions } from './appservice/homeserver-client.ts';
+export { deadLetterRecord, ephemeralRecord, eventRecord, roomStateRecord } from './appservice/records.ts';
+export { createRegistration, registrationYaml, type Registration, type RegistrationOptions } from './appservice/registration.ts';
+export { appserviceRoutes, MatrixError, tokensMatch, type AppserviceRoutesOptions } from './appservice/routes.ts';
+export {
+  TransactionProcessor,
+  type EventSink,
+  type TransactionBody,
+  type TransactionLog,
+  type TransactionOutcome,
+  type TransactionProcessorOptions,
+} from './appservice/transaction-processor.ts';

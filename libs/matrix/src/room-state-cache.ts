@@ -10,6 +10,9 @@ export interface RoomView {
   bridge?: BridgeInfo;
   /** Display names of members seen, bounded per room. */
   displayNames: LruMap<string, string>;
+  /** Whether the room's state was read from the homeserver (false: only what passed through). */
+  loaded: boolean;
+  loadFailedAt?: number;
 }
 
 /** A room-level change worth publishing to the rooms topic. */
@@ -27,6 +30,9 @@ export interface RoomStateCacheOptions {
   maxRooms: number;
   maxMembersPerRoom: number;
   fetcher?: RoomStateFetcher;
+  /** After a failed fetch, how long to wait before trying again for that room. */
+  retryFailedAfterMs?: number;
+  now?: () => number;
 }
 
 const ROOM_LEVEL_TYPES = new Set<string>(['m.room.name', 'm.room.topic', ...BRIDGE_STATE_TYPES]);
@@ -49,29 +55,41 @@ export class RoomStateCache {
     return this.rooms.size;
   }
 
-  /** The room's view, fetching its state first if the room is not cached. */
+  /**
+   * The room's view, reading its state from the homeserver first if it is not cached (or an earlier
+   * read failed long enough ago). The same object stays cached, so state applied later updates it.
+   */
   async view(roomId: string, asUser?: string): Promise<RoomView> {
-    const cached = this.rooms.get(roomId);
-    if (cached) return cached;
+    let view = this.rooms.get(roomId);
+    if (view && (view.loaded || !this.options.fetcher || !this.shouldRetry(view))) return view;
     const pending = this.loading.get(roomId);
     if (pending) return pending;
-    const load = this.load(roomId, asUser).finally(() => this.loading.delete(roomId));
+    if (!view) {
+      view = this.emptyView(roomId);
+      this.rooms.set(roomId, view);
+    }
+    const load = this.load(view, asUser).finally(() => this.loading.delete(roomId));
     this.loading.set(roomId, load);
     return load;
   }
 
-  private async load(roomId: string, asUser: string | undefined): Promise<RoomView> {
-    const view = this.emptyView(roomId);
-    let state: ClientEvent[] | undefined;
+  private shouldRetry(view: RoomView): boolean {
+    const now = this.options.now?.() ?? Date.now();
+    return view.loadFailedAt === undefined || now - view.loadFailedAt >= (this.options.retryFailedAfterMs ?? 60_000);
+  }
+
+  private async load(view: RoomView, asUser: string | undefined): Promise<RoomView> {
     try {
-      state = await this.options.fetcher?.(roomId, asUser);
+      const state = await this.options.fetcher?.(view.roomId, asUser);
+      // State that passed through meanwhile is newer than nothing but older than this snapshot.
+      for (const event of state ?? []) applyTo(view, event);
+      view.loaded = true;
+      delete view.loadFailedAt;
     } catch {
       // The homeserver may refuse (not joined) or be unreachable: events still flow, tagged from what
-      // later state events tell us. Not cached, so the next event of the room tries again.
-      return view;
+      // later state events tell us, and the read is tried again after a while.
+      view.loadFailedAt = this.options.now?.() ?? Date.now();
     }
-    for (const event of state ?? []) applyTo(view, event);
-    this.rooms.set(roomId, view);
     return view;
   }
 
@@ -87,11 +105,13 @@ export class RoomStateCache {
       this.rooms.set(event.room_id, view);
     }
     const changed = applyTo(view, event);
+    // Someone joined a room we could not read: reading it may work now, so do not wait for the retry.
+    if (!view.loaded && event.type === 'm.room.member' && event.content['membership'] === 'join') delete view.loadFailedAt;
     return changed ? { room: view, eventId: event.event_id, originServerTs: event.origin_server_ts } : undefined;
   }
 
   private emptyView(roomId: string): RoomView {
-    return { roomId, displayNames: new LruMap(this.options.maxMembersPerRoom) };
+    return { roomId, displayNames: new LruMap(this.options.maxMembersPerRoom), loaded: this.options.fetcher === undefined };
   }
 }
 

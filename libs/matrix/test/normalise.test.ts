@@ -229,11 +229,14 @@ describe('RoomStateCache', () => {
     expect(calls).toEqual([[ROOM, CUSTOMER]]);
   });
 
-  it('does not cache a room whose state could not be fetched, so a later event retries', async () => {
+  it('after a failed read of a room, tries again once the retry interval has passed', async () => {
     let attempts = 0;
+    let clock = 0;
     const cache = new RoomStateCache({
       maxRooms: 10,
       maxMembersPerRoom: 10,
+      retryFailedAfterMs: 1000,
+      now: () => clock,
       fetcher: async () => {
         attempts += 1;
         if (attempts === 1) throw new Error('403 M_FORBIDDEN');
@@ -241,6 +244,10 @@ describe('RoomStateCache', () => {
       },
     });
     expect((await cache.view(ROOM)).bridge).toBeUndefined();
+    expect((await cache.view(ROOM)).bridge).toBeUndefined();
+    expect(attempts).toBe(1);
+    clock = 1000;
     expect((await cache.view(ROOM)).bridge?.channel.protocol).toBe('whatsapp');
+    expect(attempts).toBe(2);
   });
 });

@@ -49,13 +49,7 @@ export async function startService<S extends z.ZodRawShape>(
   try {
     config = loadAll(definition, env);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(
-        JSON.stringify({ level: 'fatal', service: definition.name, msg: error.message, problems: error.problems }) +
-          '\n',
-      );
-      process.exit(EXIT_CONFIG);
-    }
+    if (error instanceof ConfigError) exitOnConfigError(definition.name, error);
     throw error;
   }
 
@@ -70,13 +64,13 @@ export async function startService<S extends z.ZodRawShape>(
     readiness,
     drainTimeoutMs: config.PARLEY_DRAIN_TIMEOUT_MS,
     start: async () => {
-      const wired = await definition.wire({
+      const wired = await wireOrExit(definition.name, () => definition.wire({
         config,
         logger,
         readiness,
         metrics,
         http,
-      });
+      }));
       const address = await http.listen({ host: config.PARLEY_HTTP_HOST, port: config.PARLEY_HTTP_PORT });
       logger.info({ address }, 'listening');
       return {
@@ -110,4 +104,19 @@ function loadAll<S extends z.ZodRawShape>(
   const own = attempt(() => loadConfig(z.object(definition.settings), options));
   if (base === undefined || own === undefined) throw new ConfigError(problems, definition.name);
   return { ...base, ...own };
+}
+
+/** Settings that can only be checked while wiring (a file they name, a combination) stop start-up the same way. */
+async function wireOrExit<T>(service: string, wire: () => Promise<T>): Promise<T> {
+  try {
+    return await wire();
+  } catch (error) {
+    if (error instanceof ConfigError) exitOnConfigError(service, error);
+    throw error;
+  }
+}
+
+function exitOnConfigError(service: string, error: ConfigError): never {
+  process.stderr.write(JSON.stringify({ level: 'fatal', service, msg: error.message, problems: error.problems }) + '\n');
+  process.exit(EXIT_CONFIG);
 }

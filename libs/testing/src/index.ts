@@ -6,7 +6,7 @@ export {
   TEST_INSTANCE,
   type ComponentName,
 } from './components.ts';
-export { startKafka, type TestKafka } from './kafka.ts';
+export { startKafka, type ConsumedRecord, type TestKafka } from './kafka.ts';
 export { DEFAULT_TEST_MODEL, startOllama, type TestOllama } from './ollama.ts';
 export {
   matrixRequest,
@@ -21,3 +21,4 @@ export { uniqueName } from './unique.ts';
 export { waitFor } from './wait.ts';
 export { runServiceToExit, spawnService, type ServiceProcess, type SpawnServiceOptions } from './service-process.ts';
 export { describeServiceLifecycle } from './service-lifecycle-suite.ts';
+export { freePort } from './ports.ts';

@@ -9,6 +9,19 @@ export interface TestKafka {
   client(clientId?: string): Kafka;
   /** Creates a topic with a unique name and returns the name. */
   createTopic(prefix: string, partitions?: number): Promise<string>;
+  /**
+   * Reads a topic from the beginning (in a fresh consumer group) until `done` says the records seen
+   * so far suffice, or fails after the timeout. Records come in partition order.
+   */
+  collect(topic: string, done: (records: ConsumedRecord[]) => boolean, timeoutMs?: number): Promise<ConsumedRecord[]>;
+}
+
+export interface ConsumedRecord {
+  partition: number;
+  offset: string;
+  key: string;
+  value: unknown;
+  headers: Record<string, string>;
 }
 
 export async function startKafka(): Promise<TestKafka> {
@@ -30,6 +43,41 @@ export async function startKafka(): Promise<TestKafka> {
         await admin.disconnect();
       }
       return topic;
+    },
+    async collect(topic, done, timeoutMs = 60_000) {
+      const consumer = client().consumer({ groupId: uniqueName('collect') });
+      const records: ConsumedRecord[] = [];
+      await consumer.connect();
+      try {
+        await consumer.subscribe({ topic, fromBeginning: true });
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => {
+            reject(new Error(`collected ${records.length} records from ${topic} in ${timeoutMs} ms; not done`));
+          }, timeoutMs);
+          consumer
+            .run({
+              eachMessage: async ({ partition, message }) => {
+                const headers: Record<string, string> = {};
+                for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = v.toString();
+                records.push({
+                  partition,
+                  offset: message.offset,
+                  key: message.key?.toString() ?? '',
+                  value: message.value ? (JSON.parse(message.value.toString()) as unknown) : null,
+                  headers,
+                });
+                if (done(records)) {
+                  clearTimeout(timer);
+                  resolve();
+                }
+              },
+            })
+            .catch(reject);
+        });
+      } finally {
+        await consumer.disconnect();
+      }
+      return records;
     },
   };
 }

@@ -1,0 +1,67 @@
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createRegistration, registrationYaml } from '@parley/matrix';
+
+const USAGE = `usage: parley-ingest registration --url URL [options]
+Writes an appservice registration with fresh random tokens, for Synapse's app_service_config_files.
+  --url URL              where the homeserver reaches ingest (required), e.g. http://ingest:8080
+  --id ID                appservice id (default: parley)
+  --sender LOCALPART     the appservice's own user (default: parley)
+  --users REGEX          users namespace to watch, non-exclusive; repeatable (default: @whatsapp_.*)
+  --rooms REGEX          rooms namespace to watch, non-exclusive; repeatable (default: none)
+  --no-ephemeral         do not ask for receipts and typing
+  --output FILE          write here (mode 0600) instead of standard output`;
+
+/** `registration` subcommand; returns the process exit code. */
+export function registrationCommand(args: string[]): number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        url: { type: 'string' },
+        id: { type: 'string', default: 'parley' },
+        sender: { type: 'string', default: 'parley' },
+        users: { type: 'string', multiple: true },
+        rooms: { type: 'string', multiple: true },
+        'no-ephemeral': { type: 'boolean', default: false },
+        output: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const { values } = parsed;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (!values.url || !URL.canParse(values.url)) {
+    process.stderr.write(`--url must be an absolute URL\n${USAGE}\n`);
+    return 2;
+  }
+  for (const regex of [...(values.users ?? []), ...(values.rooms ?? [])]) {
+    try {
+      new RegExp(regex);
+    } catch {
+      process.stderr.write(`not a valid regular expression: ${regex}\n`);
+      return 2;
+    }
+  }
+  const yaml = registrationYaml(
+    createRegistration({
+      id: values.id,
+      url: values.url,
+      senderLocalpart: values.sender,
+      userRegexes: values.users ?? ['@whatsapp_.*'],
+      roomRegexes: values.rooms ?? [],
+      receiveEphemeral: !values['no-ephemeral'],
+    }),
+  );
+  if (values.output) writeFileSync(values.output, yaml, { mode: 0o600 });
+  else process.stdout.write(yaml);
+  return 0;
+}

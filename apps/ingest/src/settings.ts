@@ -1,0 +1,36 @@
+import { setting } from '@parley/service-runtime';
+import { z } from 'zod';
+
+const regex = z.string().refine(
+  (value) => {
+    try {
+      new RegExp(value);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected a valid regular expression' },
+);
+
+/** ingest's own settings (the base HTTP, logging and drain settings come from service-runtime). */
+export const ingestSettings = {
+  PARLEY_HOMESERVER_URL: setting.url(),
+  PARLEY_HOMESERVER_NAME: z.string().min(1, 'the homeserver server_name, e.g. example.com'),
+  PARLEY_AS_REGISTRATION_FILE: z.string().optional(),
+  PARLEY_AS_ID: z.string().min(1).optional(),
+  PARLEY_AS_TOKEN: z.string().min(1).optional(),
+  PARLEY_HS_TOKEN: z.string().min(1).optional(),
+  PARLEY_AS_ALLOW_QUERY_TOKEN: setting.flag(false),
+  PARLEY_AS_USER_NAMESPACE: regex.default('@whatsapp_.*'),
+  PARLEY_AS_PING_ON_START: setting.flag(true),
+  PARLEY_KAFKA_BROKERS: setting.list(),
+  PARLEY_KAFKA_CLIENT_ID: z.string().min(1).default('parley-ingest'),
+  PARLEY_KAFKA_CREATE_TOPICS: setting.flag(true),
+  PARLEY_KAFKA_PARTITIONS: setting.positiveInt(6),
+  PARLEY_PUBLISH_TIMEOUT_MS: setting.positiveInt(30_000),
+  PARLEY_GHOST_RULES: z.string().optional(),
+  PARLEY_CUSTOMER_USERS_REGEX: regex.optional(),
+  PARLEY_BUSINESS_USERS_REGEX: regex.optional(),
+  PARLEY_ROOM_CACHE_SIZE: setting.positiveInt(10_000),
+};

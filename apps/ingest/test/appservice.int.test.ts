@@ -1,0 +1,206 @@
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { MatrixEventV1, TOPICS } from '@parley/contracts';
+import {
+  freePort,
+  spawnService,
+  startKafka,
+  startSynapse,
+  uniqueName,
+  type AppserviceRegistration,
+  type ConsumedRecord,
+  type MatrixUser,
+  type ServiceProcess,
+  type TestKafka,
+  type TestSynapse,
+} from '@parley/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeWhatsappBridge } from './fake-whatsapp-bridge.ts';
+
+const entry = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+
+describe('ingest as a Matrix appservice (real Synapse, real Kafka)', () => {
+  let kafka: TestKafka;
+  let synapse: TestSynapse;
+  let ingest: ServiceProcess;
+  let staff: MatrixUser;
+  const bridge = new FakeWhatsappBridge();
+  let parley: AppserviceRegistration;
+
+  beforeAll(async () => {
+    kafka = await startKafka();
+    const port = await freePort();
+    parley = {
+      id: uniqueName('parley'),
+      url: `http://127.0.0.1:${port}`,
+      as_token: randomBytes(24).toString('hex'),
+      hs_token: randomBytes(24).toString('hex'),
+      sender_localpart: uniqueName('parley'),
+      rate_limited: false,
+      receive_ephemeral: true,
+      namespaces: { users: [{ regex: '@whatsapp_.*', exclusive: false }] },
+    };
+    synapse = await startSynapse({ appservices: [parley, bridge.registration] });
+    bridge.attach(synapse);
+    ingest = await spawnService({
+      entry,
+      env: {
+        PARLEY_HTTP_HOST: '127.0.0.1',
+        PARLEY_HTTP_PORT: String(port),
+        PARLEY_HOMESERVER_URL: synapse.url,
+        PARLEY_HOMESERVER_NAME: synapse.serverName,
+        PARLEY_AS_ID: parley.id,
+        PARLEY_AS_TOKEN: parley.as_token,
+        PARLEY_HS_TOKEN: parley.hs_token,
+        PARLEY_KAFKA_BROKERS: kafka.brokers.join(','),
+        PARLEY_KAFKA_PARTITIONS: '3',
+      },
+    });
+    staff = await synapse.registerUser('agent');
+  });
+
+  afterAll(async () => {
+    const code = await ingest.stop('SIGTERM');
+    expect(code, ingest.stderr()).toBe(0);
+  });
+
+  it('reports ready once Kafka is connected and the homeserver pinged it', async () => {
+    const deadline = Date.now() + 30_000;
+    let body: { status: string; dependencies: Record<string, { ready: boolean }> } | undefined;
+    while (Date.now() < deadline) {
+      const response = await fetch(`${ingest.url}/readyz`);
+      body = (await response.json()) as typeof body;
+      if (response.status === 200) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(body?.status).toBe('ready');
+    expect(body?.dependencies['homeserver']?.ready).toBe(true);
+  });
+
+  it('delivers exactly the expected normalised events of a WhatsApp portal, in room order', async () => {
+    const phone = `49151${Math.floor(Math.random() * 1e7).toString().padStart(7, '0')}`;
+    const ghost = await bridge.registerGhost(phone, `Ana ${phone} (WA)`);
+    const roomId = await bridge.createDmPortal(phone, staff.userId);
+    await staff.request('POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
+
+    const text = await bridge.send(ghost, roomId, { msgtype: 'm.text', body: 'Hi, where is my order 1234?' });
+    const reply = await staff.request<{ event_id: string }>('PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${uniqueName('t')}`, {
+      msgtype: 'm.text',
+      body: 'It ships today.',
+      'm.relates_to': { 'm.in_reply_to': { event_id: text } },
+    });
+    const edit = await bridge.send(ghost, roomId, {
+      msgtype: 'm.text',
+      body: ' * Hi, where is my order 1235?',
+      'm.new_content': { msgtype: 'm.text', body: 'Hi, where is my order 1235?' },
+      'm.relates_to': { rel_type: 'm.replace', event_id: text },
+    });
+    const reaction = await bridge.send(ghost, roomId, { 'm.relates_to': { rel_type: 'm.annotation', event_id: reply.event_id, key: '👍' } }, 'm.reaction');
+    const image = await bridge.send(ghost, roomId, {
+      msgtype: 'm.image',
+      body: 'the box arrived broken',
+      filename: 'IMG_0001.jpg',
+      url: 'mxc://example.org/abc',
+      info: { mimetype: 'image/jpeg', size: 1234 },
+    });
+    const redaction = await bridge.redact(ghost, roomId, image);
+
+    const expected = [text, reply.event_id, edit, reaction, image, redaction];
+    const records = await kafka.collect(TOPICS.matrixEvents, (all) => {
+      const ids = new Set(all.filter((r) => r.key === roomId).map((r) => (r.value as MatrixEventV1).eventId));
+      return expected.every((id) => ids.has(id));
+    });
+    const inRoom = records.filter((r) => r.key === roomId);
+    const events = inRoom.map((r) => MatrixEventV1.parse(r.value));
+
+    // Exactly once each, and in the order the room has them.
+    const messageLike = events.filter((e) => expected.includes(e.eventId));
+    expect(messageLike.map((e) => e.eventId)).toEqual(expected);
+    expect(new Set(events.map((e) => e.eventId)).size).toBe(events.length);
+    expect(new Set(inRoom.map((r) => r.partition)).size).toBe(1);
+
+    const byId = new Map(events.map((e) => [e.eventId, e]));
+    const channel = { protocol: 'whatsapp', remoteChatId: `${phone}@s.whatsapp.net`, roomType: 'dm', bridgeBot: bridge.bot };
+    expect(byId.get(text)).toMatchObject({
+      kind: 'message',
+      channel,
+      sender: { userId: ghost, isBridgeGhost: true, remoteUserId: `+${phone}`, side: 'customer' },
+      message: { msgtype: 'm.text', text: 'Hi, where is my order 1234?' },
+      origin: { via: 'appservice' },
+    });
+    expect(byId.get(reply.event_id)).toMatchObject({ kind: 'message', sender: { userId: staff.userId, side: 'business' }, relation: { type: 'reply', eventId: text } });
+    expect(byId.get(edit)).toMatchObject({ kind: 'edit', relation: { type: 'replace', eventId: text }, message: { text: 'Hi, where is my order 1235?' } });
+    expect(byId.get(reaction)).toMatchObject({ kind: 'reaction', relation: { type: 'annotation', eventId: reply.event_id, key: '👍' } });
+    expect(byId.get(image)).toMatchObject({ kind: 'message', message: { msgtype: 'm.image', text: 'the box arrived broken', fileName: 'IMG_0001.jpg' } });
+    expect(byId.get(redaction)).toMatchObject({ kind: 'redaction', redacts: image });
+
+    // CloudEvents binary-mode headers on every record.
+    const first = inRoom.find((r) => (r.value as MatrixEventV1).eventId === text) as ConsumedRecord;
+    expect(first.headers).toMatchObject({
+      ce_id: text,
+      ce_source: synapse.serverName,
+      ce_type: 'io.parley.matrix.message.v1',
+      ce_subject: roomId,
+      ce_specversion: '1.0',
+      'content-type': 'application/json',
+    });
+  });
+
+  it('refuses a wrong hs_token, a legacy query token, unknown paths, malformed and oversized bodies', async () => {
+    const put = (path: string, init: RequestInit) => fetch(`${ingest.url}${path}`, { method: 'PUT', ...init });
+    const auth = { authorization: `Bearer ${parley.hs_token}`, 'content-type': 'application/json' };
+
+    const wrong = await put('/_matrix/app/v1/transactions/x1', { headers: { ...auth, authorization: 'Bearer nope' }, body: '{"events":[]}' });
+    expect([wrong.status, ((await wrong.json()) as { errcode: string }).errcode]).toEqual([403, 'M_FORBIDDEN']);
+    const legacy = await put(`/_matrix/app/v1/transactions/x2?access_token=${parley.hs_token}`, { headers: { 'content-type': 'application/json' }, body: '{"events":[]}' });
+    expect(legacy.status).toBe(403);
+    const unknown = await fetch(`${ingest.url}/_matrix/app/v1/thirdparty/protocol/x`, { headers: auth });
+    expect([unknown.status, ((await unknown.json()) as { errcode: string }).errcode]).toEqual([404, 'M_UNRECOGNIZED']);
+    const notJson = await put('/_matrix/app/v1/transactions/x3', { headers: auth, body: '{"events":[' });
+    expect([notJson.status, ((await notJson.json()) as { errcode: string }).errcode]).toEqual([400, 'M_NOT_JSON']);
+    const noEvents = await put('/_matrix/app/v1/transactions/x4', { headers: auth, body: '{"evts":[]}' });
+    expect(noEvents.status).toBe(400);
+    const huge = await put('/_matrix/app/v1/transactions/x5', { headers: auth, body: JSON.stringify({ events: [{ pad: 'x'.repeat(11 * 1024 * 1024) }] }) });
+    expect([huge.status, ((await huge.json()) as { errcode: string }).errcode]).toEqual([413, 'M_TOO_LARGE']);
+    const user = await fetch(`${ingest.url}/_matrix/app/v1/users/${encodeURIComponent('@whatsapp_1:x')}`, { headers: auth });
+    expect(user.status).toBe(404);
+  });
+
+  it('dead-letters a malformed event with the reason and still acknowledges its transaction; a retry adds nothing', async () => {
+    const roomId = `!${uniqueName('dlq')}:${synapse.serverName}`;
+    const good = {
+      event_id: `$${uniqueName('good')}`,
+      room_id: roomId,
+      sender: staff.userId,
+      type: 'm.room.message',
+      origin_server_ts: Date.now(),
+      content: { msgtype: 'm.text', body: 'fine' },
+    };
+    const bad = { event_id: 'no-sigil', room_id: roomId, type: 'm.room.message', content: 'not an object' };
+    const txnId = uniqueName('txn');
+    const send = () =>
+      fetch(`${ingest.url}/_matrix/app/v1/transactions/${txnId}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${parley.hs_token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ events: [good, bad] }),
+      });
+    expect((await send()).status).toBe(200);
+    expect((await send()).status).toBe(200);
+
+    const dead = await kafka.collect(TOPICS.matrixEventsDlq, (all) => all.some((r) => r.key === roomId));
+    const letter = dead.find((r) => r.key === roomId)?.value as { reason: string; error: string; raw: unknown };
+    expect(letter.reason).toBe('invalid_event');
+    expect(letter.error).toContain('event_id');
+    expect(letter.raw).toEqual(bad);
+
+    // Read until a marker sent after both attempts, then count: the retry must not have added a copy.
+    const marker = { ...good, event_id: `$${uniqueName('marker')}` };
+    await fetch(`${ingest.url}/_matrix/app/v1/transactions/${uniqueName('txn')}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${parley.hs_token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ events: [marker] }),
+    });
+    const all = await kafka.collect(TOPICS.matrixEvents, (records) => records.some((r) => (r.value as MatrixEventV1).eventId === marker.event_id));
+    expect(all.filter((r) => (r.value as MatrixEventV1).eventId === good.event_id)).toHaveLength(1);
+  });
+});

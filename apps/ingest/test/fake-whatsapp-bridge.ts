@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { matrixRequest, uniqueName, type AppserviceRegistration, type TestSynapse } from '@parley/testing';
+
+/**
+ * Imitates mautrix-whatsapp against a real Synapse: an appservice with an exclusive ghost namespace
+ * that registers ghosts and creates portal rooms with m.bridge state shaped like bridgev2's.
+ */
+export class FakeWhatsappBridge {
+  readonly registration: AppserviceRegistration;
+  readonly botLocalpart = 'whatsappbot';
+  private synapse: TestSynapse | undefined;
+
+  constructor() {
+    this.registration = {
+      id: uniqueName('whatsapp'),
+      url: null,
+      as_token: randomBytes(24).toString('hex'),
+      hs_token: randomBytes(24).toString('hex'),
+      sender_localpart: this.botLocalpart,
+      rate_limited: false,
+      namespaces: {
+        users: [
+          { regex: '@whatsapp_.*', exclusive: true },
+          { regex: '@whatsappbot:.*', exclusive: true },
+        ],
+      },
+    };
+  }
+
+  attach(synapse: TestSynapse): void {
+    this.synapse = synapse;
+  }
+
+  get bot(): string {
+    return `@${this.botLocalpart}:${this.hs().serverName}`;
+  }
+
+  ghost(phone: string): string {
+    return `@whatsapp_${phone}:${this.hs().serverName}`;
+  }
+
+  private hs(): TestSynapse {
+    if (!this.synapse) throw new Error('attach the bridge to a Synapse first');
+    return this.synapse;
+  }
+
+  /** Calls the Client-Server API as the bridge bot, or as one of its ghosts. */
+  async as<T = Record<string, unknown>>(userId: string | undefined, method: string, path: string, body?: unknown): Promise<T> {
+    const query = userId ? `${path.includes('?') ? '&' : '?'}user_id=${encodeURIComponent(userId)}` : '';
+    return matrixRequest<T>(this.hs().url, this.registration.as_token, method, path + query, body);
+  }
+
+  async registerGhost(phone: string, displayName: string): Promise<string> {
+    const localpart = `whatsapp_${phone}`;
+    await this.as(undefined, 'POST', '/_matrix/client/v3/register', { type: 'm.login.application_service', username: localpart, inhibit_login: true }).catch(
+      (error: { status?: number }) => {
+        if (error.status !== 400) throw error; // already registered by an earlier run
+      },
+    );
+    const userId = this.ghost(phone);
+    await this.as(userId, 'PUT', `/_matrix/client/v3/profile/${encodeURIComponent(userId)}/displayname`, { displayname: displayName });
+    return userId;
+  }
+
+  /** A DM portal for a WhatsApp contact, with the staff user invited; returns the room id. */
+  async createDmPortal(phone: string, staffUserId: string): Promise<string> {
+    const ghost = this.ghost(phone);
+    const chatJid = `${phone}@s.whatsapp.net`;
+    const bridgeContent = {
+      bridgebot: this.bot,
+      creator: this.bot,
+      protocol: { id: 'whatsapp', displayname: 'WhatsApp', external_url: 'https://www.whatsapp.com/' },
+      channel: { id: chatJid, displayname: phone, 'fi.mau.receiver': '4930000000' },
+      'com.beeper.room_type': 'dm',
+      'com.beeper.room_type.v2': 'dm',
+    };
+    const stateKey = `${this.hs().serverName}/whatsapp`;
+    const { room_id: roomId } = await this.as<{ room_id: string }>(undefined, 'POST', '/_matrix/client/v3/createRoom', {
+      preset: 'private_chat',
+      topic: 'WhatsApp private chat',
+      invite: [ghost, staffUserId],
+      initial_state: [
+        { type: 'm.bridge', state_key: stateKey, content: bridgeContent },
+        { type: 'uk.half-shot.bridge', state_key: stateKey, content: bridgeContent },
+      ],
+    });
+    await this.as(ghost, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
+    return roomId;
+  }
+
+  async send(userId: string, roomId: string, content: Record<string, unknown>, type = 'm.room.message'): Promise<string> {
+    const { event_id } = await this.as<{ event_id: string }>(
+      userId,
+      'PUT',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/${type}/${uniqueName('txn')}`,
+      content,
+    );
+    return event_id;
+  }
+
+  async redact(userId: string, roomId: string, eventId: string): Promise<string> {
+    const { event_id } = await this.as<{ event_id: string }>(
+      userId,
+      'PUT',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/redact/${encodeURIComponent(eventId)}/${uniqueName('txn')}`,
+      { reason: 'revoked on WhatsApp' },
+    );
+    return event_id;
+  }
+}

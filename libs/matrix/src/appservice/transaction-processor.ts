@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import type { EphemeralV1, MatrixEventV1, TopicRecord } from '@parley/contracts';
+import { obj, parseClientEvent, str } from '../client-event.ts';
+import type { IdentityContext } from '../identity.ts';
+import { normaliseEvent } from '../normalise.ts';
+import type { RoomStateCache } from '../room-state-cache.ts';
+import { deadLetterRecord, ephemeralRecord, eventRecord, roomStateRecord } from './records.ts';
+
+/** Where the records of a transaction go; resolves only once all of them are durably acknowledged. */
+export interface EventSink {
+  publish(records: readonly TopicRecord[]): Promise<unknown>;
+}
+
+/** Remembers acknowledged transaction ids, so a retry of one already handled adds no duplicates. */
+export interface TransactionLog {
+  has(txnId: string): boolean;
+  add(txnId: string): Promise<void>;
+}
+
+export interface TransactionBody {
+  events: unknown[];
+  ephemeral?: unknown[];
+  'de.sorunome.msc2409.ephemeral'?: unknown[];
+}
+
+export interface TransactionOutcome {
+  duplicate: boolean;
+  events: number;
+  deadLettered: number;
+  ephemeral: number;
+  byKind: Partial<Record<MatrixEventV1['kind'], number>>;
+}
+
+export interface TransactionProcessorOptions {
+  homeserver: string;
+  identity: IdentityContext;
+  rooms: RoomStateCache;
+  sink: EventSink;
+  log: TransactionLog;
+  /** Users the appservice may act as when fetching a room's state (its namespace). */
+  canActAs: (userId: string) => boolean;
+  now?: () => Date;
+}
+
+/**
+ * Turns one appservice transaction into Kafka records: every valid event normalised, room-level state
+ * changes to the rooms topic, ephemeral data to its own topic, malformed events to the dead-letter
+ * topic with the reason. The caller acknowledges the transaction only after `process` resolves.
+ */
+export class TransactionProcessor {
+  private readonly options: TransactionProcessorOptions;
+  private readonly now: () => Date;
+
+  constructor(options: TransactionProcessorOptions) {
+    this.options = options;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Handles transactions one at a time, in arrival order: Synapse sends one at a time, but a retry can
+   * arrive while a slow attempt of the same transaction is still running, and must then see it done.
+   */
+  process(txnId: string, body: TransactionBody): Promise<TransactionOutcome> {
+    const run = this.queue.then(() => this.processNow(txnId, body));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async processNow(txnId: string, body: TransactionBody): Promise<TransactionOutcome> {
+    const outcome: TransactionOutcome = { duplicate: false, events: 0, deadLettered: 0, ephemeral: 0, byKind: {} };
+    // A retry carries the same events under the same id. Keying on both means a homeserver whose
+    // counter restarted (a restored database) is never mistaken for a retry, so nothing is skipped.
+    const logKey = transactionKey(txnId, body.events);
+    if (this.options.log.has(logKey)) return { ...outcome, duplicate: true };
+    const { homeserver, rooms, identity } = this.options;
+    const records: TopicRecord[] = [];
+    const origin = { via: 'appservice' as const, txnId };
+    const failedAt = this.now().toISOString();
+
+    for (const [index, raw] of body.events.entries()) {
+      const parsed = parseClientEvent(raw);
+      if (!parsed.ok) {
+        outcome.deadLettered += 1;
+        records.push(
+          deadLetterRecord(
+            { schemaVersion: 1, reason: 'invalid_event', error: parsed.error, stage: 'ingest/appservice', source: { txnId }, raw, failedAt },
+            deadLetterKey(raw),
+            `${txnId}/${index}`,
+          ),
+        );
+        continue;
+      }
+      const event = parsed.event;
+      const asUser = this.options.canActAs(event.sender) ? event.sender : undefined;
+      // State first: a join may be what lets us read the room's state now.
+      const change = rooms.apply(event);
+      const room = await rooms.view(event.room_id, asUser);
+      const normalised = normaliseEvent(event, room, { homeserver, identity, origin });
+      records.push(eventRecord(normalised));
+      if (change) records.push(roomStateRecord(change, homeserver));
+      outcome.events += 1;
+      outcome.byKind[normalised.kind] = (outcome.byKind[normalised.kind] ?? 0) + 1;
+    }
+
+    const ephemeral = [...(body.ephemeral ?? []), ...(body['de.sorunome.msc2409.ephemeral'] ?? [])];
+    for (const [index, raw] of ephemeral.entries()) {
+      const record = toEphemeral(raw, homeserver, txnId, failedAt);
+      if (record) {
+        records.push(ephemeralRecord(record, index));
+        outcome.ephemeral += 1;
+      }
+    }
+
+    await this.options.sink.publish(records);
+    await this.options.log.add(logKey);
+    return outcome;
+  }
+}
+
+function toEphemeral(raw: unknown, homeserver: string, txnId: string, receivedAt: string): EphemeralV1 | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const record = raw as Record<string, unknown>;
+  const type = str(record, 'type');
+  if (!type) return undefined;
+  const roomId = str(record, 'room_id');
+  const userId = str(record, 'sender') ?? str(obj(record, 'content'), 'user_id');
+  return {
+    schemaVersion: 1,
+    type,
+    homeserver,
+    content: obj(record, 'content') ?? {},
+    receivedAt,
+    txnId,
+    ...(roomId !== undefined && { roomId }),
+    ...(userId !== undefined && { userId }),
+  };
+}
+
+function deadLetterKey(raw: unknown): string {
+  if (typeof raw === 'object' && raw !== null) {
+    const roomId = (raw as Record<string, unknown>)['room_id'];
+    if (typeof roomId === 'string' && roomId.length > 0) return roomId;
+  }
+  return 'unknown';
+}
+
+export function transactionKey(txnId: string, events: readonly unknown[]): string {
+  const hash = createHash('sha256');
+  for (const event of events) {
+    const id = typeof event === 'object' && event !== null ? (event as Record<string, unknown>)['event_id'] : undefined;
+    hash.update(typeof id === 'string' ? id : JSON.stringify(event) ?? 'undefined').update('\0');
+  }
+  return `${txnId}:${hash.digest('hex').slice(0, 16)}`;
+}
