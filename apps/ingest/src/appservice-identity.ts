@@ -23,7 +23,12 @@ export function resolveAppserviceIdentity(config: Settings): AppserviceIdentity 
       fromFile = parse(readFileSync(config.PARLEY_AS_REGISTRATION_FILE, 'utf8')) as typeof fromFile;
     } catch (error) {
       throw new ConfigError(
-        [{ setting: 'PARLEY_AS_REGISTRATION_FILE', problem: `cannot read the registration: ${(error as Error).message}` }],
+        [
+          {
+            setting: 'PARLEY_AS_REGISTRATION_FILE',
+            problem: `cannot read the registration: ${(error as Error).message}`,
+          },
+        ],
         'ingest',
       );
     }
@@ -35,8 +40,12 @@ export function resolveAppserviceIdentity(config: Settings): AppserviceIdentity 
   const hsToken = pick(config.PARLEY_HS_TOKEN, fromFile.hs_token);
   const problems = [
     ...(id ? [] : [{ setting: 'PARLEY_AS_ID', problem: 'required (or an id in PARLEY_AS_REGISTRATION_FILE)' }]),
-    ...(asToken ? [] : [{ setting: 'PARLEY_AS_TOKEN', problem: 'required (or as_token in PARLEY_AS_REGISTRATION_FILE)' }]),
-    ...(hsToken ? [] : [{ setting: 'PARLEY_HS_TOKEN', problem: 'required (or hs_token in PARLEY_AS_REGISTRATION_FILE)' }]),
+    ...(asToken
+      ? []
+      : [{ setting: 'PARLEY_AS_TOKEN', problem: 'required (or as_token in PARLEY_AS_REGISTRATION_FILE)' }]),
+    ...(hsToken
+      ? []
+      : [{ setting: 'PARLEY_HS_TOKEN', problem: 'required (or hs_token in PARLEY_AS_REGISTRATION_FILE)' }]),
   ];
   if (!id || !asToken || !hsToken) throw new ConfigError(problems, 'ingest');
   return { id, asToken, hsToken };

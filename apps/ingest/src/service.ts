@@ -39,7 +39,11 @@ export const ingestService: ServiceDefinition<typeof ingestSettings> = {
     readiness.expect('kafka');
     readiness.expect('homeserver', 'waiting for the homeserver to ping us');
 
-    const kafka = createKafkaClient({ brokers: config.PARLEY_KAFKA_BROKERS, clientId: config.PARLEY_KAFKA_CLIENT_ID, logger });
+    const kafka = createKafkaClient({
+      brokers: config.PARLEY_KAFKA_BROKERS,
+      clientId: config.PARLEY_KAFKA_CLIENT_ID,
+      logger,
+    });
     const producer = new AcknowledgedProducer(kafka, {
       timeoutMs: config.PARLEY_PUBLISH_TIMEOUT_MS,
       onConnectionChange: (connected, detail) => {
@@ -48,7 +52,11 @@ export const ingestService: ServiceDefinition<typeof ingestSettings> = {
     });
     const homeserver = new HomeserverClient({ baseUrl: config.PARLEY_HOMESERVER_URL, asToken: identity.asToken });
     const recentTransactions = new DurableRecentIds(
-      new CompactedTopicStore(kafka, TOPICS.ingestState, `appservice/${config.PARLEY_HOMESERVER_NAME}/${identity.id}/transactions`),
+      new CompactedTopicStore(
+        kafka,
+        TOPICS.ingestState,
+        `appservice/${config.PARLEY_HOMESERVER_NAME}/${identity.id}/transactions`,
+      ),
       producer,
     );
 
@@ -98,17 +106,19 @@ export const ingestService: ServiceDefinition<typeof ingestSettings> = {
       logger,
       intervalMs: 2_000,
       attempt: async () => {
-        await producer.connect();
-        if (config.PARLEY_KAFKA_CREATE_TOPICS) {
-          const admin = kafka.admin();
-          await admin.connect();
-          try {
+        // A real round trip: kafkajs reports a producer as connected long after its broker went away.
+        const admin = kafka.admin();
+        await admin.connect();
+        try {
+          await admin.describeCluster();
+          if (config.PARLEY_KAFKA_CREATE_TOPICS) {
             const created = await ensureTopics(admin, topicDefinitions(config.PARLEY_KAFKA_PARTITIONS));
             if (created.length > 0) logger.info({ topics: created }, 'created topics');
-          } finally {
-            await admin.disconnect();
           }
+        } finally {
+          await admin.disconnect();
         }
+        await producer.connect();
         if (!ready) {
           const remembered = await recentTransactions.load();
           logger.info({ remembered }, 'loaded recently acknowledged transaction ids');

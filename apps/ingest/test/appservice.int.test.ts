@@ -1,74 +1,27 @@
-import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { MatrixEventV1, TOPICS } from '@parley/contracts';
-import {
-  freePort,
-  spawnService,
-  startKafka,
-  startSynapse,
-  uniqueName,
-  type AppserviceRegistration,
-  type ConsumedRecord,
-  type MatrixUser,
-  type ServiceProcess,
-  type TestKafka,
-  type TestSynapse,
-} from '@parley/testing';
+import { startKafka, uniqueName, type ConsumedRecord, type TestKafka } from '@parley/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeWhatsappBridge } from './fake-whatsapp-bridge.ts';
-
-const entry = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+import { newPortal, startIngestHarness, type IngestHarness } from './harness.ts';
 
 describe('ingest as a Matrix appservice (real Synapse, real Kafka)', () => {
   let kafka: TestKafka;
-  let synapse: TestSynapse;
-  let ingest: ServiceProcess;
-  let staff: MatrixUser;
-  const bridge = new FakeWhatsappBridge();
-  let parley: AppserviceRegistration;
+  let h: IngestHarness;
 
   beforeAll(async () => {
     kafka = await startKafka();
-    const port = await freePort();
-    parley = {
-      id: uniqueName('parley'),
-      url: `http://127.0.0.1:${port}`,
-      as_token: randomBytes(24).toString('hex'),
-      hs_token: randomBytes(24).toString('hex'),
-      sender_localpart: uniqueName('parley'),
-      rate_limited: false,
-      receive_ephemeral: true,
-      namespaces: { users: [{ regex: '@whatsapp_.*', exclusive: false }] },
-    };
-    synapse = await startSynapse({ appservices: [parley, bridge.registration] });
-    bridge.attach(synapse);
-    ingest = await spawnService({
-      entry,
-      env: {
-        PARLEY_HTTP_HOST: '127.0.0.1',
-        PARLEY_HTTP_PORT: String(port),
-        PARLEY_HOMESERVER_URL: synapse.url,
-        PARLEY_HOMESERVER_NAME: synapse.serverName,
-        PARLEY_AS_ID: parley.id,
-        PARLEY_AS_TOKEN: parley.as_token,
-        PARLEY_HS_TOKEN: parley.hs_token,
-        PARLEY_KAFKA_BROKERS: kafka.brokers.join(','),
-        PARLEY_KAFKA_PARTITIONS: '3',
-      },
-    });
-    staff = await synapse.registerUser('agent');
+    h = await startIngestHarness(kafka);
   });
 
   afterAll(async () => {
-    const code = await ingest.stop('SIGTERM');
-    expect(code, ingest.stderr()).toBe(0);
+    const code = await h.ingest.stop('SIGTERM');
+    expect(code, h.ingest.stderr()).toBe(0);
   });
 
   it('reports ready once Kafka is connected and the homeserver pinged it', async () => {
     const deadline = Date.now() + 30_000;
     let body: { status: string; dependencies: Record<string, { ready: boolean }> } | undefined;
     while (Date.now() < deadline) {
-      const response = await fetch(`${ingest.url}/readyz`);
+      const response = await fetch(`${h.ingest.url}/readyz`);
       body = (await response.json()) as typeof body;
       if (response.status === 200) break;
       await new Promise((r) => setTimeout(r, 250));
@@ -78,24 +31,31 @@ describe('ingest as a Matrix appservice (real Synapse, real Kafka)', () => {
   });
 
   it('delivers exactly the expected normalised events of a WhatsApp portal, in room order', async () => {
-    const phone = `49151${Math.floor(Math.random() * 1e7).toString().padStart(7, '0')}`;
-    const ghost = await bridge.registerGhost(phone, `Ana ${phone} (WA)`);
-    const roomId = await bridge.createDmPortal(phone, staff.userId);
-    await staff.request('POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
+    const { roomId, ghost, phone } = await newPortal(h);
+    const { bridge, staff, synapse } = h;
 
     const text = await bridge.send(ghost, roomId, { msgtype: 'm.text', body: 'Hi, where is my order 1234?' });
-    const reply = await staff.request<{ event_id: string }>('PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${uniqueName('t')}`, {
-      msgtype: 'm.text',
-      body: 'It ships today.',
-      'm.relates_to': { 'm.in_reply_to': { event_id: text } },
-    });
+    const reply = await staff.request<{ event_id: string }>(
+      'PUT',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${uniqueName('t')}`,
+      {
+        msgtype: 'm.text',
+        body: 'It ships today.',
+        'm.relates_to': { 'm.in_reply_to': { event_id: text } },
+      },
+    );
     const edit = await bridge.send(ghost, roomId, {
       msgtype: 'm.text',
       body: ' * Hi, where is my order 1235?',
       'm.new_content': { msgtype: 'm.text', body: 'Hi, where is my order 1235?' },
       'm.relates_to': { rel_type: 'm.replace', event_id: text },
     });
-    const reaction = await bridge.send(ghost, roomId, { 'm.relates_to': { rel_type: 'm.annotation', event_id: reply.event_id, key: '👍' } }, 'm.reaction');
+    const reaction = await bridge.send(
+      ghost,
+      roomId,
+      { 'm.relates_to': { rel_type: 'm.annotation', event_id: reply.event_id, key: '👍' } },
+      'm.reaction',
+    );
     const image = await bridge.send(ghost, roomId, {
       msgtype: 'm.image',
       body: 'the box arrived broken',
@@ -120,7 +80,12 @@ describe('ingest as a Matrix appservice (real Synapse, real Kafka)', () => {
     expect(new Set(inRoom.map((r) => r.partition)).size).toBe(1);
 
     const byId = new Map(events.map((e) => [e.eventId, e]));
-    const channel = { protocol: 'whatsapp', remoteChatId: `${phone}@s.whatsapp.net`, roomType: 'dm', bridgeBot: bridge.bot };
+    const channel = {
+      protocol: 'whatsapp',
+      remoteChatId: `${phone}@s.whatsapp.net`,
+      roomType: 'dm',
+      bridgeBot: bridge.bot,
+    };
     expect(byId.get(text)).toMatchObject({
       kind: 'message',
       channel,
@@ -128,10 +93,24 @@ describe('ingest as a Matrix appservice (real Synapse, real Kafka)', () => {
       message: { msgtype: 'm.text', text: 'Hi, where is my order 1234?' },
       origin: { via: 'appservice' },
     });
-    expect(byId.get(reply.event_id)).toMatchObject({ kind: 'message', sender: { userId: staff.userId, side: 'business' }, relation: { type: 'reply', eventId: text } });
-    expect(byId.get(edit)).toMatchObject({ kind: 'edit', relation: { type: 'replace', eventId: text }, message: { text: 'Hi, where is my order 1235?' } });
-    expect(byId.get(reaction)).toMatchObject({ kind: 'reaction', relation: { type: 'annotation', eventId: reply.event_id, key: '👍' } });
-    expect(byId.get(image)).toMatchObject({ kind: 'message', message: { msgtype: 'm.image', text: 'the box arrived broken', fileName: 'IMG_0001.jpg' } });
+    expect(byId.get(reply.event_id)).toMatchObject({
+      kind: 'message',
+      sender: { userId: staff.userId, side: 'business' },
+      relation: { type: 'reply', eventId: text },
+    });
+    expect(byId.get(edit)).toMatchObject({
+      kind: 'edit',
+      relation: { type: 'replace', eventId: text },
+      message: { text: 'Hi, where is my order 1235?' },
+    });
+    expect(byId.get(reaction)).toMatchObject({
+      kind: 'reaction',
+      relation: { type: 'annotation', eventId: reply.event_id, key: '👍' },
+    });
+    expect(byId.get(image)).toMatchObject({
+      kind: 'message',
+      message: { msgtype: 'm.image', text: 'the box arrived broken', fileName: 'IMG_0001.jpg' },
+    });
     expect(byId.get(redaction)).toMatchObject({ kind: 'redaction', redacts: image });
 
     // CloudEvents binary-mode headers on every record.
@@ -147,26 +126,38 @@ describe('ingest as a Matrix appservice (real Synapse, real Kafka)', () => {
   });
 
   it('refuses a wrong hs_token, a legacy query token, unknown paths, malformed and oversized bodies', async () => {
-    const put = (path: string, init: RequestInit) => fetch(`${ingest.url}${path}`, { method: 'PUT', ...init });
-    const auth = { authorization: `Bearer ${parley.hs_token}`, 'content-type': 'application/json' };
+    const put = (path: string, init: RequestInit) => fetch(`${h.ingest.url}${path}`, { method: 'PUT', ...init });
+    const auth = { authorization: `Bearer ${h.registration.hs_token}`, 'content-type': 'application/json' };
 
-    const wrong = await put('/_matrix/app/v1/transactions/x1', { headers: { ...auth, authorization: 'Bearer nope' }, body: '{"events":[]}' });
+    const wrong = await put('/_matrix/app/v1/transactions/x1', {
+      headers: { ...auth, authorization: 'Bearer nope' },
+      body: '{"events":[]}',
+    });
     expect([wrong.status, ((await wrong.json()) as { errcode: string }).errcode]).toEqual([403, 'M_FORBIDDEN']);
-    const legacy = await put(`/_matrix/app/v1/transactions/x2?access_token=${parley.hs_token}`, { headers: { 'content-type': 'application/json' }, body: '{"events":[]}' });
+    const legacy = await put(`/_matrix/app/v1/transactions/x2?access_token=${h.registration.hs_token}`, {
+      headers: { 'content-type': 'application/json' },
+      body: '{"events":[]}',
+    });
     expect(legacy.status).toBe(403);
-    const unknown = await fetch(`${ingest.url}/_matrix/app/v1/thirdparty/protocol/x`, { headers: auth });
+    const unknown = await fetch(`${h.ingest.url}/_matrix/app/v1/thirdparty/protocol/x`, { headers: auth });
     expect([unknown.status, ((await unknown.json()) as { errcode: string }).errcode]).toEqual([404, 'M_UNRECOGNIZED']);
     const notJson = await put('/_matrix/app/v1/transactions/x3', { headers: auth, body: '{"events":[' });
     expect([notJson.status, ((await notJson.json()) as { errcode: string }).errcode]).toEqual([400, 'M_NOT_JSON']);
     const noEvents = await put('/_matrix/app/v1/transactions/x4', { headers: auth, body: '{"evts":[]}' });
     expect(noEvents.status).toBe(400);
-    const huge = await put('/_matrix/app/v1/transactions/x5', { headers: auth, body: JSON.stringify({ events: [{ pad: 'x'.repeat(11 * 1024 * 1024) }] }) });
+    const huge = await put('/_matrix/app/v1/transactions/x5', {
+      headers: auth,
+      body: JSON.stringify({ events: [{ pad: 'x'.repeat(11 * 1024 * 1024) }] }),
+    });
     expect([huge.status, ((await huge.json()) as { errcode: string }).errcode]).toEqual([413, 'M_TOO_LARGE']);
-    const user = await fetch(`${ingest.url}/_matrix/app/v1/users/${encodeURIComponent('@whatsapp_1:x')}`, { headers: auth });
+    const user = await fetch(`${h.ingest.url}/_matrix/app/v1/users/${encodeURIComponent('@whatsapp_1:x')}`, {
+      headers: auth,
+    });
     expect(user.status).toBe(404);
   });
 
   it('dead-letters a malformed event with the reason and still acknowledges its transaction; a retry adds nothing', async () => {
+    const { synapse, staff } = h;
     const roomId = `!${uniqueName('dlq')}:${synapse.serverName}`;
     const good = {
       event_id: `$${uniqueName('good')}`,
@@ -179,9 +170,9 @@ describe('ingest as a Matrix appservice (real Synapse, real Kafka)', () => {
     const bad = { event_id: 'no-sigil', room_id: roomId, type: 'm.room.message', content: 'not an object' };
     const txnId = uniqueName('txn');
     const send = () =>
-      fetch(`${ingest.url}/_matrix/app/v1/transactions/${txnId}`, {
+      fetch(`${h.ingest.url}/_matrix/app/v1/transactions/${txnId}`, {
         method: 'PUT',
-        headers: { authorization: `Bearer ${parley.hs_token}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${h.registration.hs_token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ events: [good, bad] }),
       });
     expect((await send()).status).toBe(200);
@@ -195,12 +186,14 @@ describe('ingest as a Matrix appservice (real Synapse, real Kafka)', () => {
 
     // Read until a marker sent after both attempts, then count: the retry must not have added a copy.
     const marker = { ...good, event_id: `$${uniqueName('marker')}` };
-    await fetch(`${ingest.url}/_matrix/app/v1/transactions/${uniqueName('txn')}`, {
+    await fetch(`${h.ingest.url}/_matrix/app/v1/transactions/${uniqueName('txn')}`, {
       method: 'PUT',
-      headers: { authorization: `Bearer ${parley.hs_token}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${h.registration.hs_token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ events: [marker] }),
     });
-    const all = await kafka.collect(TOPICS.matrixEvents, (records) => records.some((r) => (r.value as MatrixEventV1).eventId === marker.event_id));
+    const all = await kafka.collect(TOPICS.matrixEvents, (records) =>
+      records.some((r) => (r.value as MatrixEventV1).eventId === marker.event_id),
+    );
     expect(all.filter((r) => (r.value as MatrixEventV1).eventId === good.event_id)).toHaveLength(1);
   });
 });

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { matrixRequest, uniqueName, type AppserviceRegistration, type TestSynapse } from '@parley/testing';
+import {
+  matrixRequest,
+  MatrixRequestError,
+  uniqueName,
+  type AppserviceRegistration,
+  type TestSynapse,
+} from '@parley/testing';
 
 /**
  * Imitates mautrix-whatsapp against a real Synapse: an appservice with an exclusive ghost namespace
@@ -45,20 +51,30 @@ export class FakeWhatsappBridge {
   }
 
   /** Calls the Client-Server API as the bridge bot, or as one of its ghosts. */
-  async as<T = Record<string, unknown>>(userId: string | undefined, method: string, path: string, body?: unknown): Promise<T> {
+  async as<T = Record<string, unknown>>(
+    userId: string | undefined,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<T> {
     const query = userId ? `${path.includes('?') ? '&' : '?'}user_id=${encodeURIComponent(userId)}` : '';
     return matrixRequest<T>(this.hs().url, this.registration.as_token, method, path + query, body);
   }
 
   async registerGhost(phone: string, displayName: string): Promise<string> {
     const localpart = `whatsapp_${phone}`;
-    await this.as(undefined, 'POST', '/_matrix/client/v3/register', { type: 'm.login.application_service', username: localpart, inhibit_login: true }).catch(
-      (error: { status?: number }) => {
-        if (error.status !== 400) throw error; // already registered by an earlier run
-      },
-    );
+    await this.as(undefined, 'POST', '/_matrix/client/v3/register', {
+      type: 'm.login.application_service',
+      username: localpart,
+      inhibit_login: true,
+    }).catch((error: unknown) => {
+      // M_USER_IN_USE: registered by an earlier run against the same homeserver.
+      if (!(error instanceof MatrixRequestError && error.status === 400)) throw error;
+    });
     const userId = this.ghost(phone);
-    await this.as(userId, 'PUT', `/_matrix/client/v3/profile/${encodeURIComponent(userId)}/displayname`, { displayname: displayName });
+    await this.as(userId, 'PUT', `/_matrix/client/v3/profile/${encodeURIComponent(userId)}/displayname`, {
+      displayname: displayName,
+    });
     return userId;
   }
 
@@ -88,7 +104,12 @@ export class FakeWhatsappBridge {
     return roomId;
   }
 
-  async send(userId: string, roomId: string, content: Record<string, unknown>, type = 'm.room.message'): Promise<string> {
+  async send(
+    userId: string,
+    roomId: string,
+    content: Record<string, unknown>,
+    type = 'm.room.message',
+  ): Promise<string> {
     const { event_id } = await this.as<{ event_id: string }>(
       userId,
       'PUT',

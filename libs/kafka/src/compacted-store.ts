@@ -70,6 +70,8 @@ export class CompactedTopicStore<T> {
   }
 
   async save(producer: AcknowledgedProducer, value: T): Promise<void> {
-    await producer.publish([{ topic: this.topic, key: this.key, value, headers: { 'content-type': 'application/json' } }]);
+    await producer.publish([
+      { topic: this.topic, key: this.key, value, headers: { 'content-type': 'application/json' } },
+    ]);
   }
 }

@@ -11,7 +11,11 @@ export interface TopicSpec {
  * Creates the topics that do not exist yet; existing topics are left as they are (their partition
  * count and configs belong to whoever runs the cluster once created).
  */
-export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[], replicationFactor = -1): Promise<string[]> {
+export async function ensureTopics(
+  admin: Admin,
+  specs: readonly TopicSpec[],
+  replicationFactor = -1,
+): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.name));
   if (missing.length === 0) return [];

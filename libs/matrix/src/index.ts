@@ -20,7 +20,12 @@ export {
 } from './room-state-cache.ts';
 export { HomeserverClient, HomeserverError, type HomeserverClientOptions } from './appservice/homeserver-client.ts';
 export { deadLetterRecord, ephemeralRecord, eventRecord, roomStateRecord } from './appservice/records.ts';
-export { createRegistration, registrationYaml, type Registration, type RegistrationOptions } from './appservice/registration.ts';
+export {
+  createRegistration,
+  registrationYaml,
+  type Registration,
+  type RegistrationOptions,
+} from './appservice/registration.ts';
 export { appserviceRoutes, MatrixError, tokensMatch, type AppserviceRoutesOptions } from './appservice/routes.ts';
 export {
   TransactionProcessor,

@@ -106,12 +106,17 @@ export class RoomStateCache {
     }
     const changed = applyTo(view, event);
     // Someone joined a room we could not read: reading it may work now, so do not wait for the retry.
-    if (!view.loaded && event.type === 'm.room.member' && event.content['membership'] === 'join') delete view.loadFailedAt;
+    if (!view.loaded && event.type === 'm.room.member' && event.content['membership'] === 'join')
+      delete view.loadFailedAt;
     return changed ? { room: view, eventId: event.event_id, originServerTs: event.origin_server_ts } : undefined;
   }
 
   private emptyView(roomId: string): RoomView {
-    return { roomId, displayNames: new LruMap(this.options.maxMembersPerRoom), loaded: this.options.fetcher === undefined };
+    return {
+      roomId,
+      displayNames: new LruMap(this.options.maxMembersPerRoom),
+      loaded: this.options.fetcher === undefined,
+    };
   }
 }
 

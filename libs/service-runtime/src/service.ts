@@ -64,13 +64,15 @@ export async function startService<S extends z.ZodRawShape>(
     readiness,
     drainTimeoutMs: config.PARLEY_DRAIN_TIMEOUT_MS,
     start: async () => {
-      const wired = await wireOrExit(definition.name, () => definition.wire({
-        config,
-        logger,
-        readiness,
-        metrics,
-        http,
-      }));
+      const wired = await wireOrExit(definition.name, () =>
+        definition.wire({
+          config,
+          logger,
+          readiness,
+          metrics,
+          http,
+        }),
+      );
       const address = await http.listen({ host: config.PARLEY_HTTP_HOST, port: config.PARLEY_HTTP_PORT });
       logger.info({ address }, 'listening');
       return {
@@ -117,6 +119,8 @@ async function wireOrExit<T>(service: string, wire: () => Promise<T>): Promise<T
 }
 
 function exitOnConfigError(service: string, error: ConfigError): never {
-  process.stderr.write(JSON.stringify({ level: 'fatal', service, msg: error.message, problems: error.problems }) + '\n');
+  process.stderr.write(
+    JSON.stringify({ level: 'fatal', service, msg: error.message, problems: error.problems }) + '\n',
+  );
   process.exit(EXIT_CONFIG);
 }

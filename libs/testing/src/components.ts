@@ -19,10 +19,11 @@ export async function ensureComponent(
   name: ComponentName,
   extraEnv: Record<string, string> = {},
   timeoutMs = 30 * 60_000,
+  instance = TEST_INSTANCE,
 ): Promise<Record<string, string>> {
   try {
     const { stdout } = await run('bash', [`${ENV_SCRIPTS}${name}.sh`, 'start'], {
-      env: { ...process.env, PARLEY_INSTANCE: TEST_INSTANCE, ...extraEnv },
+      env: { ...process.env, PARLEY_INSTANCE: instance, ...extraEnv },
       timeout: timeoutMs,
       maxBuffer: 16 * 1024 * 1024,
     });
@@ -34,9 +35,9 @@ export async function ensureComponent(
 }
 
 /** Stops a component of the test instance (used by tests that restart a server on purpose). */
-export async function stopComponent(name: ComponentName): Promise<void> {
+export async function stopComponent(name: ComponentName, instance = TEST_INSTANCE): Promise<void> {
   await run('bash', [`${ENV_SCRIPTS}${name}.sh`, 'stop'], {
-    env: { ...process.env, PARLEY_INSTANCE: TEST_INSTANCE },
+    env: { ...process.env, PARLEY_INSTANCE: instance },
     timeout: 120_000,
   });
 }

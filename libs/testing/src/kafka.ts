@@ -24,8 +24,12 @@ export interface ConsumedRecord {
   headers: Record<string, string>;
 }
 
-export async function startKafka(): Promise<TestKafka> {
-  const env = await ensureComponent('kafka');
+/**
+ * The run's shared broker, or with `instance` a broker of its own (for tests that stop and restart
+ * Kafka, which must not disturb the others).
+ */
+export async function startKafka(instance?: string): Promise<TestKafka> {
+  const env = await ensureComponent('kafka', {}, undefined, instance);
   const brokers = [required(env, 'KAFKA_BROKERS', 'kafka')];
   const client = (clientId = uniqueName('test')) =>
     new Kafka({ clientId, brokers, logLevel: logLevel.ERROR, retry: { retries: 8, initialRetryTime: 100 } });
@@ -58,7 +62,8 @@ export async function startKafka(): Promise<TestKafka> {
             .run({
               eachMessage: async ({ partition, message }) => {
                 const headers: Record<string, string> = {};
-                for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = v.toString();
+                for (const [k, v] of Object.entries(message.headers ?? {}))
+                  if (v !== undefined) headers[k] = v.toString();
                 records.push({
                   partition,
                   offset: message.offset,

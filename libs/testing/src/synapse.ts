@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { ensureComponent, required, runDirectory, TEST_INSTANCE } from './components.ts';
 import { uniqueName } from './unique.ts';
@@ -59,6 +59,8 @@ export async function startSynapse(options: StartSynapseOptions = {}): Promise<T
   if (options.appservices && options.appservices.length > 0) {
     const dir = `${runDirectory()}/${TEST_INSTANCE}/appservices`;
     mkdirSync(dir, { recursive: true });
+    // Exactly the given set: registrations of earlier runs would point Synapse at dead URLs.
+    for (const file of readdirSync(dir)) rmSync(`${dir}/${file}`);
     for (const registration of options.appservices) {
       writeFileSync(`${dir}/${registration.id}.yaml`, stringify(registration));
     }

@@ -46,7 +46,11 @@ export class HomeserverClient {
     }
     if (!response.ok) {
       const errcode = (parsed as { errcode?: string } | undefined)?.errcode;
-      throw new HomeserverError(`${method} ${url.pathname} answered ${response.status} ${errcode ?? ''}`.trim(), response.status, errcode);
+      throw new HomeserverError(
+        `${method} ${url.pathname} answered ${response.status} ${errcode ?? ''}`.trim(),
+        response.status,
+        errcode,
+      );
     }
     return parsed as T;
   }

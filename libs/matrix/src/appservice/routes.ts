@@ -56,7 +56,9 @@ function isTransactionBody(body: unknown): body is TransactionBody {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
   const record = body as Record<string, unknown>;
   const optionalArray = (key: string) => record[key] === undefined || Array.isArray(record[key]);
-  return Array.isArray(record['events']) && optionalArray('ephemeral') && optionalArray('de.sorunome.msc2409.ephemeral');
+  return (
+    Array.isArray(record['events']) && optionalArray('ephemeral') && optionalArray('de.sorunome.msc2409.ephemeral')
+  );
 }
 
 /**
@@ -81,23 +83,32 @@ export const appserviceRoutes: FastifyPluginAsync<AppserviceRoutesOptions> = asy
     return send(reply, new MatrixError(500, 'M_UNKNOWN', 'Internal error'));
   });
 
-  app.setNotFoundHandler((_request, reply) => send(reply, new MatrixError(404, 'M_UNRECOGNIZED', 'Unrecognized request')));
+  app.setNotFoundHandler((_request, reply) =>
+    send(reply, new MatrixError(404, 'M_UNRECOGNIZED', 'Unrecognized request')),
+  );
 
-  app.put<{ Params: { txnId: string } }>('/transactions/:txnId', { bodyLimit: options.bodyLimit }, async (request, reply) => {
-    if (!isTransactionBody(request.body)) {
-      return send(reply, new MatrixError(400, 'M_BAD_JSON', 'Body must be an object with an "events" array'));
-    }
-    const { txnId } = request.params;
-    try {
-      const outcome = await options.onTransaction(txnId, request.body);
-      request.log.debug({ txnId, ...outcome }, 'transaction acknowledged');
-      return await reply.code(200).send({});
-    } catch (error) {
-      // Not acknowledging makes the homeserver keep the transaction and retry it: nothing is lost.
-      request.log.warn({ txnId, err: error instanceof Error ? error.message : String(error) }, 'transaction not acknowledged');
-      return send(reply, new MatrixError(503, 'M_UNKNOWN', 'Events could not be stored yet; retry later'));
-    }
-  });
+  app.put<{ Params: { txnId: string } }>(
+    '/transactions/:txnId',
+    { bodyLimit: options.bodyLimit },
+    async (request, reply) => {
+      if (!isTransactionBody(request.body)) {
+        return send(reply, new MatrixError(400, 'M_BAD_JSON', 'Body must be an object with an "events" array'));
+      }
+      const { txnId } = request.params;
+      try {
+        const outcome = await options.onTransaction(txnId, request.body);
+        request.log.debug({ txnId, ...outcome }, 'transaction acknowledged');
+        return await reply.code(200).send({});
+      } catch (error) {
+        // Not acknowledging makes the homeserver keep the transaction and retry it: nothing is lost.
+        request.log.warn(
+          { txnId, err: error instanceof Error ? error.message : String(error) },
+          'transaction not acknowledged',
+        );
+        return send(reply, new MatrixError(503, 'M_UNKNOWN', 'Events could not be stored yet; retry later'));
+      }
+    },
+  );
 
   app.post('/ping', async (request, reply) => {
     const body = request.body as Record<string, unknown> | undefined;
@@ -107,6 +118,10 @@ export const appserviceRoutes: FastifyPluginAsync<AppserviceRoutesOptions> = asy
   });
 
   // Parley creates no users or rooms on demand; answering fast keeps Synapse from waiting.
-  app.get('/users/:userId', async (_request, reply) => send(reply, new MatrixError(404, 'M_NOT_FOUND', 'No such user')));
-  app.get('/rooms/:alias', async (_request, reply) => send(reply, new MatrixError(404, 'M_NOT_FOUND', 'No such room alias')));
+  app.get('/users/:userId', async (_request, reply) =>
+    send(reply, new MatrixError(404, 'M_NOT_FOUND', 'No such user')),
+  );
+  app.get('/rooms/:alias', async (_request, reply) =>
+    send(reply, new MatrixError(404, 'M_NOT_FOUND', 'No such room alias')),
+  );
 };

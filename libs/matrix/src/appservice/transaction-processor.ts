@@ -85,7 +85,15 @@ export class TransactionProcessor {
         outcome.deadLettered += 1;
         records.push(
           deadLetterRecord(
-            { schemaVersion: 1, reason: 'invalid_event', error: parsed.error, stage: 'ingest/appservice', source: { txnId }, raw, failedAt },
+            {
+              schemaVersion: 1,
+              reason: 'invalid_event',
+              error: parsed.error,
+              stage: 'ingest/appservice',
+              source: { txnId },
+              raw,
+              failedAt,
+            },
             deadLetterKey(raw),
             `${txnId}/${index}`,
           ),
@@ -150,7 +158,7 @@ export function transactionKey(txnId: string, events: readonly unknown[]): strin
   const hash = createHash('sha256');
   for (const event of events) {
     const id = typeof event === 'object' && event !== null ? (event as Record<string, unknown>)['event_id'] : undefined;
-    hash.update(typeof id === 'string' ? id : JSON.stringify(event) ?? 'undefined').update('\0');
+    hash.update(typeof id === 'string' ? id : String(JSON.stringify(event))).update('\0');
   }
   return `${txnId}:${hash.digest('hex').slice(0, 16)}`;
 }

@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { MatrixEventV1, TOPICS } from '@parley/contracts';
+import {
+  freePort,
+  spawnService,
+  startSynapse,
+  uniqueName,
+  type AppserviceRegistration,
+  type MatrixUser,
+  type ServiceProcess,
+  type TestKafka,
+  type TestSynapse,
+} from '@parley/testing';
+import { FakeWhatsappBridge } from './fake-whatsapp-bridge.ts';
+
+const entry = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+
+/** Parley's ingest registered with a real Synapse next to an imitation WhatsApp bridge. */
+export interface IngestHarness {
+  synapse: TestSynapse;
+  bridge: FakeWhatsappBridge;
+  registration: AppserviceRegistration;
+  staff: MatrixUser;
+  ingest: ServiceProcess;
+  /** Starts ingest (again) on the registered port, e.g. after it was killed. */
+  startIngest(): Promise<ServiceProcess>;
+  /** Event ids of a room found on the events topic, in topic order, once `expected` are all there. */
+  eventsOfRoom(roomId: string, expected: readonly string[], timeoutMs?: number): Promise<string[]>;
+}
+
+export async function startIngestHarness(kafka: TestKafka, env: Record<string, string> = {}): Promise<IngestHarness> {
+  const port = await freePort();
+  const bridge = new FakeWhatsappBridge();
+  const registration: AppserviceRegistration = {
+    id: uniqueName('parley'),
+    url: `http://127.0.0.1:${port}`,
+    as_token: randomBytes(24).toString('hex'),
+    hs_token: randomBytes(24).toString('hex'),
+    sender_localpart: uniqueName('parley'),
+    rate_limited: false,
+    receive_ephemeral: true,
+    namespaces: { users: [{ regex: '@whatsapp_.*', exclusive: false }] },
+  };
+  const synapse = await startSynapse({ appservices: [registration, bridge.registration] });
+  bridge.attach(synapse);
+  const startIngest = () =>
+    spawnService({
+      entry,
+      env: {
+        PARLEY_HTTP_HOST: '127.0.0.1',
+        PARLEY_HTTP_PORT: String(port),
+        PARLEY_HOMESERVER_URL: synapse.url,
+        PARLEY_HOMESERVER_NAME: synapse.serverName,
+        PARLEY_AS_ID: registration.id,
+        PARLEY_AS_TOKEN: registration.as_token,
+        PARLEY_HS_TOKEN: registration.hs_token,
+        PARLEY_KAFKA_BROKERS: kafka.brokers.join(','),
+        PARLEY_KAFKA_PARTITIONS: '3',
+        ...env,
+      },
+    });
+  const harness: IngestHarness = {
+    synapse,
+    bridge,
+    registration,
+    staff: await synapse.registerUser('agent'),
+    ingest: await startIngest(),
+    startIngest: async () => (harness.ingest = await startIngest()),
+    async eventsOfRoom(roomId, expected, timeoutMs = 120_000) {
+      const records = await kafka.collect(
+        TOPICS.matrixEvents,
+        (all) => {
+          const ids = new Set(all.filter((r) => r.key === roomId).map((r) => (r.value as MatrixEventV1).eventId));
+          return expected.every((id) => ids.has(id));
+        },
+        timeoutMs,
+      );
+      return records.filter((r) => r.key === roomId).map((r) => MatrixEventV1.parse(r.value).eventId);
+    },
+  };
+  return harness;
+}
+
+/** A DM portal with a fresh ghost, joined by the staff user. */
+export async function newPortal(h: IngestHarness): Promise<{ roomId: string; ghost: string; phone: string }> {
+  const phone = `49151${Math.floor(Math.random() * 1e7)
+    .toString()
+    .padStart(7, '0')}`;
+  const ghost = await h.bridge.registerGhost(phone, `Customer ${phone} (WA)`);
+  const roomId = await h.bridge.createDmPortal(phone, h.staff.userId);
+  await h.staff.request('POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
+  return { roomId, ghost, phone };
+}
