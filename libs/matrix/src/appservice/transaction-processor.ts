@@ -158,7 +158,9 @@ export function transactionKey(txnId: string, events: readonly unknown[]): strin
   const hash = createHash('sha256');
   for (const event of events) {
     const id = typeof event === 'object' && event !== null ? (event as Record<string, unknown>)['event_id'] : undefined;
-    hash.update(typeof id === 'string' ? id : String(JSON.stringify(event))).update('\0');
+    // JSON.stringify(undefined) is undefined at run time despite its declared type.
+    const text = typeof id === 'string' ? id : (JSON.stringify(event) as string | undefined);
+    hash.update(text ?? 'undefined').update('\0');
   }
   return `${txnId}:${hash.digest('hex').slice(0, 16)}`;
 }
