@@ -1,23 +1,16 @@
 import { topicDefinitions, TOPICS } from '@parley/contracts';
 import {
   AcknowledgedProducer,
-  CompactedTopicStore,
+  CompactedTopicMap,
   createKafkaClient,
   DurableRecentIds,
   ensureTopics,
 } from '@parley/kafka';
-import {
-  appserviceRoutes,
-  DEFAULT_GHOST_RULES,
-  HomeserverClient,
-  parseGhostRules,
-  RoomStateCache,
-  TransactionProcessor,
-  type TransactionBody,
-} from '@parley/matrix';
-import { ConfigError, type ServiceDefinition } from '@parley/service-runtime';
+import { appserviceRoutes, HomeserverClient, TransactionProcessor, type TransactionBody } from '@parley/matrix';
+import type { ServiceDefinition } from '@parley/service-runtime';
 import { Counter, Histogram } from 'prom-client';
 import { resolveAppserviceIdentity } from './appservice-identity.ts';
+import { pipelineFromSettings } from './pipeline-from-settings.ts';
 import { RecoveryLoop } from './recovery-loop.ts';
 import { ingestSettings } from './settings.ts';
 
@@ -30,12 +23,6 @@ export const ingestService: ServiceDefinition<typeof ingestSettings> = {
   settings: ingestSettings,
   wire: async ({ config, logger, readiness, metrics, http }) => {
     const identity = resolveAppserviceIdentity(config);
-    let ghostRules = DEFAULT_GHOST_RULES;
-    try {
-      if (config.PARLEY_GHOST_RULES) ghostRules = parseGhostRules(config.PARLEY_GHOST_RULES);
-    } catch (error) {
-      throw new ConfigError([{ setting: 'PARLEY_GHOST_RULES', problem: (error as Error).message }], 'ingest');
-    }
     readiness.expect('kafka');
     readiness.expect('homeserver', 'waiting for the homeserver to ping us');
 
@@ -51,34 +38,19 @@ export const ingestService: ServiceDefinition<typeof ingestSettings> = {
       },
     });
     const homeserver = new HomeserverClient({ baseUrl: config.PARLEY_HOMESERVER_URL, asToken: identity.asToken });
+    const stateKey = `appservice/${config.PARLEY_HOMESERVER_NAME}/${identity.id}/transactions`;
     const recentTransactions = new DurableRecentIds(
-      new CompactedTopicStore(
-        kafka,
-        TOPICS.ingestState,
-        `appservice/${config.PARLEY_HOMESERVER_NAME}/${identity.id}/transactions`,
-      ),
+      new CompactedTopicMap(kafka, TOPICS.ingestState, stateKey),
+      stateKey,
       producer,
     );
 
-    const namespace = new RegExp(`^${config.PARLEY_AS_USER_NAMESPACE}$`);
+    const pipeline = pipelineFromSettings(config, homeserver);
     const processor = new TransactionProcessor({
       homeserver: config.PARLEY_HOMESERVER_NAME,
-      identity: {
-        ghostRules,
-        sideRule: {
-          ghostsAreCustomers: true,
-          ...(config.PARLEY_CUSTOMER_USERS_REGEX && { customers: new RegExp(config.PARLEY_CUSTOMER_USERS_REGEX) }),
-          ...(config.PARLEY_BUSINESS_USERS_REGEX && { business: new RegExp(config.PARLEY_BUSINESS_USERS_REGEX) }),
-        },
-      },
-      rooms: new RoomStateCache({
-        maxRooms: config.PARLEY_ROOM_CACHE_SIZE,
-        maxMembersPerRoom: 200,
-        fetcher: (roomId, asUser) => homeserver.roomState(roomId, asUser),
-      }),
+      pipeline,
       sink: producer,
       log: recentTransactions,
-      canActAs: (userId) => namespace.test(userId),
     });
 
     const transactions = new Counter({

@@ -23,6 +23,8 @@ export interface IngestHarness {
   registration: AppserviceRegistration;
   staff: MatrixUser;
   ingest: ServiceProcess;
+  /** The settings ingest runs with (for the CLI subcommands). */
+  env: Record<string, string>;
   /** Starts ingest (again) on the registered port, e.g. after it was killed. */
   startIngest(): Promise<ServiceProcess>;
   /** Event ids of a room found on the events topic, in topic order, once `expected` are all there. */
@@ -44,26 +46,24 @@ export async function startIngestHarness(kafka: TestKafka, env: Record<string, s
   };
   const synapse = await startSynapse({ appservices: [registration, bridge.registration] });
   bridge.attach(synapse);
-  const startIngest = () =>
-    spawnService({
-      entry,
-      env: {
-        PARLEY_HTTP_HOST: '127.0.0.1',
-        PARLEY_HTTP_PORT: String(port),
-        PARLEY_HOMESERVER_URL: synapse.url,
-        PARLEY_HOMESERVER_NAME: synapse.serverName,
-        PARLEY_AS_ID: registration.id,
-        PARLEY_AS_TOKEN: registration.as_token,
-        PARLEY_HS_TOKEN: registration.hs_token,
-        PARLEY_KAFKA_BROKERS: kafka.brokers.join(','),
-        PARLEY_KAFKA_PARTITIONS: '3',
-        ...env,
-      },
-    });
+  const ingestEnv: Record<string, string> = {
+    PARLEY_HTTP_HOST: '127.0.0.1',
+    PARLEY_HTTP_PORT: String(port),
+    PARLEY_HOMESERVER_URL: synapse.url,
+    PARLEY_HOMESERVER_NAME: synapse.serverName,
+    PARLEY_AS_ID: registration.id,
+    PARLEY_AS_TOKEN: registration.as_token,
+    PARLEY_HS_TOKEN: registration.hs_token,
+    PARLEY_KAFKA_BROKERS: kafka.brokers.join(','),
+    PARLEY_KAFKA_PARTITIONS: '3',
+    ...env,
+  };
+  const startIngest = () => spawnService({ entry, env: ingestEnv });
   const harness: IngestHarness = {
     synapse,
     bridge,
     registration,
+    env: ingestEnv,
     staff: await synapse.registerUser('agent'),
     ingest: await startIngest(),
     startIngest: async () => (harness.ingest = await startIngest()),

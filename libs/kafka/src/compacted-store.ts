@@ -7,22 +7,23 @@ export class StoreLoadError extends Error {
 }
 
 /**
- * One JSON value kept under one key of a compacted topic: durable service state (such as recently
- * acknowledged transaction ids) that survives restarts without a volume.
+ * JSON values under string keys of a compacted topic: durable service state (recently acknowledged
+ * transaction ids, backfill checkpoints, the sync token) that survives restarts without a volume.
  */
-export class CompactedTopicStore<T> {
+export class CompactedTopicMap<T> {
   private readonly kafka: Kafka;
   private readonly topic: string;
-  private readonly key: string;
+  private readonly keyPrefix: string;
 
-  constructor(kafka: Kafka, topic: string, key: string) {
+  /** Only keys starting with `keyPrefix` are loaded; other services' state is skipped. */
+  constructor(kafka: Kafka, topic: string, keyPrefix: string) {
     this.kafka = kafka;
     this.topic = topic;
-    this.key = key;
+    this.keyPrefix = keyPrefix;
   }
 
-  /** Reads the topic up to its end and returns the latest value stored under the key. */
-  async load(timeoutMs = 30_000): Promise<T | undefined> {
+  /** Reads the topic up to its end and returns the latest value of each key (deleted keys absent). */
+  async load(timeoutMs = 30_000): Promise<Map<string, T>> {
     const admin = this.kafka.admin();
     await admin.connect();
     const groupId = `parley-store-loader-${randomBytes(6).toString('hex')}`;
@@ -32,9 +33,9 @@ export class CompactedTopicStore<T> {
       // Each partition's last offset to read; partitions with nothing in them are done already.
       const pending = new Map<number, bigint>();
       for (const p of offsets) if (BigInt(p.high) > BigInt(p.low)) pending.set(p.partition, BigInt(p.high) - 1n);
-      if (pending.size === 0) return undefined;
+      const latest = new Map<string, T>();
+      if (pending.size === 0) return latest;
 
-      let latest: T | undefined;
       await consumer.connect();
       await consumer.subscribe({ topic: this.topic, fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
@@ -45,8 +46,10 @@ export class CompactedTopicStore<T> {
           .run({
             autoCommit: false,
             eachMessage: async ({ partition, message }) => {
-              if (message.key?.toString() === this.key) {
-                latest = message.value === null ? undefined : (JSON.parse(message.value.toString()) as T);
+              const key = message.key?.toString();
+              if (key?.startsWith(this.keyPrefix)) {
+                if (message.value === null) latest.delete(key);
+                else latest.set(key, JSON.parse(message.value.toString()) as T);
               }
               const last = pending.get(partition);
               if (last !== undefined && BigInt(message.offset) >= last) pending.delete(partition);
@@ -69,9 +72,8 @@ export class CompactedTopicStore<T> {
     }
   }
 
-  async save(producer: AcknowledgedProducer, value: T): Promise<void> {
-    await producer.publish([
-      { topic: this.topic, key: this.key, value, headers: { 'content-type': 'application/json' } },
-    ]);
+  async set(producer: AcknowledgedProducer, key: string, value: T): Promise<void> {
+    if (!key.startsWith(this.keyPrefix)) throw new RangeError(`key ${key} is outside ${this.keyPrefix}`);
+    await producer.publish([{ topic: this.topic, key, value, headers: { 'content-type': 'application/json' } }]);
   }
 }

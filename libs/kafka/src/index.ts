@@ -1,5 +1,5 @@
 export { createKafkaClient, type KafkaClientOptions } from './client.ts';
-export { CompactedTopicStore, StoreLoadError } from './compacted-store.ts';
+export { CompactedTopicMap, StoreLoadError } from './compacted-store.ts';
 export { AcknowledgedProducer, PublishError, type AcknowledgedProducerOptions } from './producer.ts';
 export { ensureTopics, type TopicSpec } from './topics.ts';
 export { DurableRecentIds } from './recent-ids.ts';

@@ -1,5 +1,5 @@
 import type { AcknowledgedProducer } from './producer.ts';
-import type { CompactedTopicStore } from './compacted-store.ts';
+import type { CompactedTopicMap } from './compacted-store.ts';
 
 interface Stored {
   ids: string[];
@@ -13,18 +13,20 @@ interface Stored {
 export class DurableRecentIds {
   private readonly ids: string[] = [];
   private readonly lookup = new Set<string>();
-  private readonly store: CompactedTopicStore<Stored>;
+  private readonly store: CompactedTopicMap<Stored>;
+  private readonly key: string;
   private readonly producer: AcknowledgedProducer;
   private readonly capacity: number;
 
-  constructor(store: CompactedTopicStore<Stored>, producer: AcknowledgedProducer, capacity = 100) {
+  constructor(store: CompactedTopicMap<Stored>, key: string, producer: AcknowledgedProducer, capacity = 100) {
     this.store = store;
+    this.key = key;
     this.producer = producer;
     this.capacity = capacity;
   }
 
   async load(): Promise<number> {
-    const stored = await this.store.load();
+    const stored = (await this.store.load()).get(this.key);
     for (const id of stored?.ids ?? []) this.remember(id);
     return this.ids.length;
   }
@@ -35,7 +37,7 @@ export class DurableRecentIds {
 
   async add(id: string): Promise<void> {
     this.remember(id);
-    await this.store.save(this.producer, { ids: this.ids });
+    await this.store.set(this.producer, this.key, { ids: this.ids });
   }
 
   private remember(id: string): void {

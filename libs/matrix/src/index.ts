@@ -35,3 +35,5 @@ export {
   type TransactionOutcome,
   type TransactionProcessorOptions,
 } from './appservice/transaction-processor.ts';
+export { EventPipeline, type BatchSource, type PipelineOptions, type PipelineResult } from './event-pipeline.ts';
+export { backfillRoom, type BackfillCheckpoint, type BackfillCheckpoints, type BackfillOptions } from './backfill.ts';

@@ -84,15 +84,18 @@ export async function runServiceToExit(
   entry: string,
   env: Record<string, string>,
   timeoutMs = 30_000,
-): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ['--conditions=@parley/source', entry], {
+  args: string[] = [],
+): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  const child = spawn(process.execPath, ['--conditions=@parley/source', entry, ...args], {
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const [code] = (await once(child, 'exit')) as [number | null];
   clearTimeout(timer);
-  return { code, stderr };
+  return { code, stderr, stdout };
 }

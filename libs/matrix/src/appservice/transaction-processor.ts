@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { EphemeralV1, MatrixEventV1, TopicRecord } from '@parley/contracts';
-import { obj, parseClientEvent, str } from '../client-event.ts';
-import type { IdentityContext } from '../identity.ts';
-import { normaliseEvent } from '../normalise.ts';
-import type { RoomStateCache } from '../room-state-cache.ts';
-import { deadLetterRecord, ephemeralRecord, eventRecord, roomStateRecord } from './records.ts';
+import { obj, str } from '../client-event.ts';
+import type { EventPipeline } from '../event-pipeline.ts';
+import { ephemeralRecord } from './records.ts';
 
 /** Where the records of a transaction go; resolves only once all of them are durably acknowledged. */
 export interface EventSink {
@@ -33,12 +31,9 @@ export interface TransactionOutcome {
 
 export interface TransactionProcessorOptions {
   homeserver: string;
-  identity: IdentityContext;
-  rooms: RoomStateCache;
+  pipeline: EventPipeline;
   sink: EventSink;
   log: TransactionLog;
-  /** Users the appservice may act as when fetching a room's state (its namespace). */
-  canActAs: (userId: string) => boolean;
   now?: () => Date;
 }
 
@@ -74,47 +69,21 @@ export class TransactionProcessor {
     // counter restarted (a restored database) is never mistaken for a retry, so nothing is skipped.
     const logKey = transactionKey(txnId, body.events);
     if (this.options.log.has(logKey)) return { ...outcome, duplicate: true };
-    const { homeserver, rooms, identity } = this.options;
-    const records: TopicRecord[] = [];
-    const origin = { via: 'appservice' as const, txnId };
-    const failedAt = this.now().toISOString();
-
-    for (const [index, raw] of body.events.entries()) {
-      const parsed = parseClientEvent(raw);
-      if (!parsed.ok) {
-        outcome.deadLettered += 1;
-        records.push(
-          deadLetterRecord(
-            {
-              schemaVersion: 1,
-              reason: 'invalid_event',
-              error: parsed.error,
-              stage: 'ingest/appservice',
-              source: { txnId },
-              raw,
-              failedAt,
-            },
-            deadLetterKey(raw),
-            `${txnId}/${index}`,
-          ),
-        );
-        continue;
-      }
-      const event = parsed.event;
-      const asUser = this.options.canActAs(event.sender) ? event.sender : undefined;
-      // State first: a join may be what lets us read the room's state now.
-      const change = rooms.apply(event);
-      const room = await rooms.view(event.room_id, asUser);
-      const normalised = normaliseEvent(event, room, { homeserver, identity, origin });
-      records.push(eventRecord(normalised));
-      if (change) records.push(roomStateRecord(change, homeserver));
-      outcome.events += 1;
-      outcome.byKind[normalised.kind] = (outcome.byKind[normalised.kind] ?? 0) + 1;
-    }
+    const { homeserver } = this.options;
+    const converted = await this.options.pipeline.toRecords(body.events, {
+      origin: { via: 'appservice', txnId },
+      stage: 'ingest/appservice',
+      batchId: txnId,
+    });
+    const records = converted.records;
+    outcome.events = converted.events;
+    outcome.deadLettered = converted.deadLettered;
+    outcome.byKind = converted.byKind;
+    const receivedAt = this.now().toISOString();
 
     const ephemeral = [...(body.ephemeral ?? []), ...(body['de.sorunome.msc2409.ephemeral'] ?? [])];
     for (const [index, raw] of ephemeral.entries()) {
-      const record = toEphemeral(raw, homeserver, txnId, failedAt);
+      const record = toEphemeral(raw, homeserver, txnId, receivedAt);
       if (record) {
         records.push(ephemeralRecord(record, index));
         outcome.ephemeral += 1;
@@ -144,14 +113,6 @@ function toEphemeral(raw: unknown, homeserver: string, txnId: string, receivedAt
     ...(roomId !== undefined && { roomId }),
     ...(userId !== undefined && { userId }),
   };
-}
-
-function deadLetterKey(raw: unknown): string {
-  if (typeof raw === 'object' && raw !== null) {
-    const roomId = (raw as Record<string, unknown>)['room_id'];
-    if (typeof roomId === 'string' && roomId.length > 0) return roomId;
-  }
-  return 'unknown';
 }
 
 export function transactionKey(txnId: string, events: readonly unknown[]): string {

@@ -1,0 +1,144 @@
+import { parseArgs } from 'node:util';
+import { topicDefinitions, TOPICS } from '@parley/contracts';
+import { AcknowledgedProducer, CompactedTopicMap, createKafkaClient, ensureTopics } from '@parley/kafka';
+import { backfillRoom, HomeserverClient, type BackfillCheckpoint } from '@parley/matrix';
+import { ConfigError, createLogger, loadConfig } from '@parley/service-runtime';
+import cliProgress from 'cli-progress';
+import { z } from 'zod';
+import { resolveAppserviceIdentity } from './appservice-identity.ts';
+import { pipelineFromSettings } from './pipeline-from-settings.ts';
+import { ingestSettings } from './settings.ts';
+
+const USAGE = `usage: parley-ingest backfill (--rooms ID[,ID…] | --all-joined) --as-user USER [options]
+Produces rooms' history to ${TOPICS.matrixEvents}, like live events and with the same event ids.
+Resumes where an earlier run stopped (checkpoints in ${TOPICS.ingestState}); a finished room adds nothing.
+Uses the same settings (environment) as the ingest service.
+  --rooms IDS        room ids to backfill, comma-separated
+  --all-joined       every room the --as-user user has joined
+  --as-user USER     whose view of history to read; must be in the appservice's user namespace
+  --page-size N      events per /messages page (default 500, Synapse caps at 1000)
+  --restart          ignore checkpoints and start from the oldest event again`;
+
+/** `backfill` subcommand; returns the process exit code. */
+export async function backfillCommand(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        rooms: { type: 'string' },
+        'all-joined': { type: 'boolean', default: false },
+        'as-user': { type: 'string' },
+        'page-size': { type: 'string', default: '500' },
+        restart: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const pageSize = Number(values['page-size']);
+  const asUser = values['as-user'];
+  if (
+    !asUser ||
+    (!values.rooms && !values['all-joined']) ||
+    !Number.isInteger(pageSize) ||
+    pageSize < 1 ||
+    pageSize > 1000
+  ) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+
+  let config;
+  try {
+    config = loadConfig(z.object({ ...ingestSettings, PARLEY_LOG_LEVEL: z.string().default('info') }), {
+      service: 'ingest',
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 78;
+    }
+    throw error;
+  }
+  const logger = createLogger({ service: 'ingest-backfill', level: config.PARLEY_LOG_LEVEL as 'info' });
+  const identity = resolveAppserviceIdentity(config);
+  const homeserver = new HomeserverClient({ baseUrl: config.PARLEY_HOMESERVER_URL, asToken: identity.asToken });
+  const kafka = createKafkaClient({
+    brokers: config.PARLEY_KAFKA_BROKERS,
+    clientId: `${config.PARLEY_KAFKA_CLIENT_ID}-backfill`,
+    logger,
+  });
+  const producer = new AcknowledgedProducer(kafka, { timeoutMs: config.PARLEY_PUBLISH_TIMEOUT_MS });
+  await producer.connect();
+  try {
+    if (config.PARLEY_KAFKA_CREATE_TOPICS) {
+      const admin = kafka.admin();
+      await admin.connect();
+      await ensureTopics(admin, topicDefinitions(config.PARLEY_KAFKA_PARTITIONS)).finally(() => admin.disconnect());
+    }
+    const prefix = `backfill/${config.PARLEY_HOMESERVER_NAME}/`;
+    const store = new CompactedTopicMap<BackfillCheckpoint>(kafka, TOPICS.ingestState, prefix);
+    const saved = values.restart ? new Map<string, BackfillCheckpoint>() : await store.load();
+    const rooms = values.rooms
+      ? values.rooms
+          .split(',')
+          .map((r) => r.trim())
+          .filter(Boolean)
+      : (
+          await homeserver.request<{ joined_rooms: string[] }>(
+            'GET',
+            '/_matrix/client/v3/joined_rooms',
+            undefined,
+            asUser,
+          )
+        ).joined_rooms;
+
+    const bar = process.stderr.isTTY
+      ? new cliProgress.SingleBar(
+          {
+            format: 'backfill [{bar}] {value}/{total} rooms | {events} events | {room}',
+            hideCursor: true,
+            stream: process.stderr,
+          },
+          cliProgress.Presets.shades_classic,
+        )
+      : undefined;
+    bar?.start(rooms.length, 0, { events: 0, room: '' });
+    let total = 0;
+    const pipeline = pipelineFromSettings(config, homeserver);
+    for (const [index, roomId] of rooms.entries()) {
+      const result = await backfillRoom(roomId, {
+        client: homeserver,
+        pipeline,
+        sink: producer,
+        asUser,
+        pageSize,
+        checkpoints: {
+          get: (id) => saved.get(prefix + id),
+          set: async (id, checkpoint) => {
+            saved.set(prefix + id, checkpoint);
+            await store.set(producer, prefix + id, checkpoint);
+          },
+        },
+        onPage: ({ events }) => bar?.update(index, { events: total + events, room: roomId }),
+      });
+      total += result.events;
+      bar?.update(index + 1, { events: total, room: roomId });
+      logger.info({ roomId, events: result.events, pages: result.pages }, 'room backfilled');
+    }
+    bar?.stop();
+    logger.info({ rooms: rooms.length, events: total }, 'backfill finished');
+    process.stdout.write(`backfilled ${total} events from ${rooms.length} rooms\n`);
+    return 0;
+  } finally {
+    await producer.disconnect();
+  }
+}

@@ -1,0 +1,46 @@
+import {
+  DEFAULT_GHOST_RULES,
+  EventPipeline,
+  parseGhostRules,
+  RoomStateCache,
+  type HomeserverClient,
+  type IdentityContext,
+} from '@parley/matrix';
+import { ConfigError } from '@parley/service-runtime';
+import type { z } from 'zod';
+import type { ingestSettings } from './settings.ts';
+
+export type IngestConfig = z.output<z.ZodObject<typeof ingestSettings>>;
+
+/** Who is a ghost, and who is the customer: from settings, shared by every ingest mode. */
+export function identityFromSettings(config: IngestConfig): IdentityContext {
+  let ghostRules = DEFAULT_GHOST_RULES;
+  try {
+    if (config.PARLEY_GHOST_RULES) ghostRules = parseGhostRules(config.PARLEY_GHOST_RULES);
+  } catch (error) {
+    throw new ConfigError([{ setting: 'PARLEY_GHOST_RULES', problem: (error as Error).message }], 'ingest');
+  }
+  return {
+    ghostRules,
+    sideRule: {
+      ghostsAreCustomers: true,
+      ...(config.PARLEY_CUSTOMER_USERS_REGEX && { customers: new RegExp(config.PARLEY_CUSTOMER_USERS_REGEX) }),
+      ...(config.PARLEY_BUSINESS_USERS_REGEX && { business: new RegExp(config.PARLEY_BUSINESS_USERS_REGEX) }),
+    },
+  };
+}
+
+/** The event pipeline of every ingest mode: normalisation with a bounded, self-filling room cache. */
+export function pipelineFromSettings(config: IngestConfig, homeserver: HomeserverClient): EventPipeline {
+  const namespace = new RegExp(`^${config.PARLEY_AS_USER_NAMESPACE}$`);
+  return new EventPipeline({
+    homeserver: config.PARLEY_HOMESERVER_NAME,
+    identity: identityFromSettings(config),
+    rooms: new RoomStateCache({
+      maxRooms: config.PARLEY_ROOM_CACHE_SIZE,
+      maxMembersPerRoom: 200,
+      fetcher: (roomId, asUser) => homeserver.roomState(roomId, asUser),
+    }),
+    canActAs: (userId) => namespace.test(userId),
+  });
+}

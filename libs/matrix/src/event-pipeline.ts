@@ -1,0 +1,90 @@
+import type { MatrixEventV1, TopicRecord } from '@parley/contracts';
+import { deadLetterRecord, eventRecord, roomStateRecord } from './appservice/records.ts';
+import { parseClientEvent } from './client-event.ts';
+import type { IdentityContext } from './identity.ts';
+import { normaliseEvent } from './normalise.ts';
+import type { RoomStateCache } from './room-state-cache.ts';
+
+export interface PipelineOptions {
+  homeserver: string;
+  identity: IdentityContext;
+  rooms: RoomStateCache;
+  /** Users ingest may act as when reading a room's state (its appservice namespace). */
+  canActAs: (userId: string) => boolean;
+  now?: () => Date;
+}
+
+export interface PipelineResult {
+  records: TopicRecord[];
+  events: number;
+  deadLettered: number;
+  byKind: Partial<Record<MatrixEventV1['kind'], number>>;
+}
+
+/** Where a batch of events came from, for the normalised `origin` and for dead letters. */
+export interface BatchSource {
+  origin: MatrixEventV1['origin'];
+  /** Dead-letter bookkeeping: names the stage and the batch. */
+  stage: string;
+  batchId: string;
+}
+
+/**
+ * Client-format events in, Kafka records out, whatever the source (appservice transaction, sync,
+ * backfill): normalised events, room-level state changes, and dead letters for malformed events.
+ * Events are handled in order, so each is tagged with the room state as of that event.
+ */
+export class EventPipeline {
+  private readonly options: PipelineOptions;
+
+  constructor(options: PipelineOptions) {
+    this.options = options;
+  }
+
+  async toRecords(rawEvents: readonly unknown[], source: BatchSource): Promise<PipelineResult> {
+    const { homeserver, identity, rooms } = this.options;
+    const result: PipelineResult = { records: [], events: 0, deadLettered: 0, byKind: {} };
+    const failedAt = (this.options.now?.() ?? new Date()).toISOString();
+    for (const [index, raw] of rawEvents.entries()) {
+      const parsed = parseClientEvent(raw);
+      if (!parsed.ok) {
+        result.deadLettered += 1;
+        result.records.push(
+          deadLetterRecord(
+            {
+              schemaVersion: 1,
+              reason: 'invalid_event',
+              error: parsed.error,
+              stage: source.stage,
+              source: source.origin.txnId === undefined ? {} : { txnId: source.origin.txnId },
+              raw,
+              failedAt,
+            },
+            deadLetterKey(raw),
+            `${source.batchId}/${index}`,
+          ),
+        );
+        continue;
+      }
+      const event = parsed.event;
+      const asUser = this.options.canActAs(event.sender) ? event.sender : undefined;
+      // State first: a join may be what lets us read the room's state now.
+      const change = rooms.apply(event);
+      const room = await rooms.view(event.room_id, asUser);
+      const normalised = normaliseEvent(event, room, { homeserver, identity, origin: source.origin });
+      result.records.push(eventRecord(normalised));
+      if (change) result.records.push(roomStateRecord(change, homeserver));
+      result.events += 1;
+      result.byKind[normalised.kind] = (result.byKind[normalised.kind] ?? 0) + 1;
+    }
+    return result;
+  }
+}
+
+function deadLetterKey(raw: unknown): string {
+  if (typeof raw === 'object' && raw !== null) {
+    const roomId = (raw as Record<string, unknown>)['room_id'];
+    if (typeof roomId === 'string' && roomId.length > 0) return roomId;
+  }
+  return 'unknown';
+}
