@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { topicDefinitions, TOPICS } from '@parley/contracts';
 import { AcknowledgedProducer, CompactedTopicMap, createKafkaClient, ensureTopics } from '@parley/kafka';
 import { backfillRoom, HomeserverClient, type BackfillCheckpoint } from '@parley/matrix';
-import { ConfigError, createLogger, loadConfig } from '@parley/service-runtime';
+import { ConfigError, createLogger, loadConfig, setting } from '@parley/service-runtime';
 import cliProgress from 'cli-progress';
 import { z } from 'zod';
 import { resolveAppserviceIdentity } from './appservice-identity.ts';
@@ -68,7 +68,7 @@ export async function backfillCommand(args: string[]): Promise<number> {
     }
     throw error;
   }
-  const logger = createLogger({ service: 'ingest-backfill', level: config.PARLEY_LOG_LEVEL as 'info' });
+  const logger = createLogger({ service: 'ingest-backfill', level: config.PARLEY_LOG_LEVEL });
   const identity = resolveAppserviceIdentity(config);
   const homeserver = new HomeserverClient({ baseUrl: config.PARLEY_HOMESERVER_URL, asToken: identity.asToken });
   const kafka = createKafkaClient({
