@@ -58,7 +58,7 @@ export async function backfillCommand(args: string[]): Promise<number> {
 
   let config;
   try {
-    config = loadConfig(z.object({ ...ingestSettings, PARLEY_LOG_LEVEL: z.string().default('info') }), {
+    config = loadConfig(z.object({ ...ingestSettings, PARLEY_LOG_LEVEL: setting.logLevel() }), {
       service: 'ingest',
     });
   } catch (error) {
