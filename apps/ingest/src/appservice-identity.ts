@@ -1,10 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '@parley/service-runtime';
 import { parse } from 'yaml';
-import type { z } from 'zod';
-import type { ingestSettings } from './settings.ts';
-
-type Settings = z.output<z.ZodObject<typeof ingestSettings>>;
+import type { IngestConfig } from './pipeline-from-settings.ts';
 
 export interface AppserviceIdentity {
   id: string;
@@ -16,7 +13,7 @@ export interface AppserviceIdentity {
  * The appservice's id and tokens: from the registration file Synapse also reads (one source of truth),
  * or from the individual settings. A missing piece stops start-up naming what to set.
  */
-export function resolveAppserviceIdentity(config: Settings): AppserviceIdentity {
+export function resolveAppserviceIdentity(config: IngestConfig): AppserviceIdentity {
   let fromFile: Partial<Record<'id' | 'as_token' | 'hs_token', unknown>> = {};
   if (config.PARLEY_AS_REGISTRATION_FILE) {
     try {

@@ -32,7 +32,9 @@ export function identityFromSettings(config: IngestConfig): IdentityContext {
 
 /** The event pipeline of every ingest mode: normalisation with a bounded, self-filling room cache. */
 export function pipelineFromSettings(config: IngestConfig, homeserver: HomeserverClient): EventPipeline {
-  const namespace = new RegExp(`^${config.PARLEY_AS_USER_NAMESPACE}$`);
+  // Only an appservice can read a room as another user; a sync user reads it as itself.
+  const namespace =
+    config.PARLEY_INGEST_MODE === 'appservice' ? new RegExp(`^${config.PARLEY_AS_USER_NAMESPACE}$`) : /$^/;
   return new EventPipeline({
     homeserver: config.PARLEY_HOMESERVER_NAME,
     identity: identityFromSettings(config),

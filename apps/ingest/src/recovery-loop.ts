@@ -36,9 +36,9 @@ export class RecoveryLoop {
     while (!this.stopped) {
       try {
         await this.options.attempt();
+        await this.options.onRecovered();
         if (failures > 0) this.options.logger.info({ failures }, 'dependency reachable again');
         this.running = false;
-        await this.options.onRecovered();
         return;
       } catch (error) {
         failures += 1;

@@ -15,6 +15,8 @@ const regex = z.string().refine(
 
 /** ingest's own settings (the base HTTP, logging and drain settings come from service-runtime). */
 export const ingestSettings = {
+  /** appservice: the homeserver pushes transactions (primary); sync: long-poll /sync as a user. */
+  PARLEY_INGEST_MODE: z.enum(['appservice', 'sync']).default('appservice'),
   PARLEY_HOMESERVER_URL: setting.url(),
   PARLEY_HOMESERVER_NAME: z.string().min(1, 'the homeserver server_name, e.g. example.com'),
   PARLEY_AS_REGISTRATION_FILE: z.string().optional(),
@@ -24,6 +26,11 @@ export const ingestSettings = {
   PARLEY_AS_ALLOW_QUERY_TOKEN: setting.flag(false),
   PARLEY_AS_USER_NAMESPACE: regex.default('@whatsapp_.*'),
   PARLEY_AS_PING_ON_START: setting.flag(true),
+  PARLEY_SYNC_USER_ID: z
+    .string()
+    .regex(/^@[^:]+:.+$/, 'expected a Matrix user id')
+    .optional(),
+  PARLEY_SYNC_ACCESS_TOKEN: z.string().min(1).optional(),
   PARLEY_KAFKA_BROKERS: setting.list(),
   PARLEY_KAFKA_CLIENT_ID: z.string().min(1).default('parley-ingest'),
   PARLEY_KAFKA_CREATE_TOPICS: setting.flag(true),

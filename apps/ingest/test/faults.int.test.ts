@@ -26,7 +26,7 @@ describe('ingest loses nothing when Kafka or ingest itself fails (real Synapse, 
     return ids;
   };
 
-  it('Kafka stopped during traffic: once it is back, Synapse redelivers and every event arrives once, in order', async () => {
+  it('Kafka stopped during traffic: once it is back, Synapse redelivers and every event arrives, in order', async () => {
     const { roomId, ghost } = await newPortal(h);
     const before = await sendMessages(ghost, roomId, 'before', 10);
     await h.eventsOfRoom(roomId, before);
@@ -39,9 +39,13 @@ describe('ingest loses nothing when Kafka or ingest itself fails (real Synapse, 
     const after = await sendMessages(ghost, roomId, 'after', 5);
 
     const expected = [...before, ...during, ...after];
-    const seen = await h.eventsOfRoom(roomId, expected, 180_000);
-    const messages = seen.filter((id) => expected.includes(id));
-    expect(messages).toEqual(expected);
+    const seen = (await h.eventsOfRoom(roomId, expected, 180_000)).filter((id) => expected.includes(id));
+    // At-least-once: a produce abandoned on timeout while the broker was away may still be written when
+    // it returns, next to Synapse's retry. Only events of the outage may repeat; none may be missing.
+    const firstSeen = seen.filter((id, index) => seen.indexOf(id) === index);
+    expect(firstSeen).toEqual(expected);
+    const repeated = seen.filter((id, index) => seen.indexOf(id) !== index);
+    expect(repeated.every((id) => during.includes(id) || after.includes(id))).toBe(true);
   });
 
   it('ingest killed with SIGKILL mid-stream and restarted: nothing is lost and order holds', async () => {

@@ -41,6 +41,14 @@ export class EventPipeline {
     this.options = options;
   }
 
+  /** Takes state into the room cache without producing anything (a sync's state block). */
+  observe(rawEvents: readonly unknown[]): void {
+    for (const raw of rawEvents) {
+      const parsed = parseClientEvent(raw);
+      if (parsed.ok) this.options.rooms.apply(parsed.event);
+    }
+  }
+
   async toRecords(rawEvents: readonly unknown[], source: BatchSource): Promise<PipelineResult> {
     const { homeserver, identity, rooms } = this.options;
     const result: PipelineResult = { records: [], events: 0, deadLettered: 0, byKind: {} };

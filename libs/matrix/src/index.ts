@@ -37,3 +37,4 @@ export {
 } from './appservice/transaction-processor.ts';
 export { EventPipeline, type BatchSource, type PipelineOptions, type PipelineResult } from './event-pipeline.ts';
 export { backfillRoom, type BackfillCheckpoint, type BackfillCheckpoints, type BackfillOptions } from './backfill.ts';
+export { SyncLoop, type SyncLoopOptions, type SyncTokenStore } from './sync/sync-loop.ts';

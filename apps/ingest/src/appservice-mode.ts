@@ -1,0 +1,87 @@
+import { DurableRecentIds } from '@parley/kafka';
+import { appserviceRoutes, HomeserverClient, TransactionProcessor, type TransactionBody } from '@parley/matrix';
+import type { RunningService, ServiceContext } from '@parley/service-runtime';
+import { resolveAppserviceIdentity } from './appservice-identity.ts';
+import { kafkaOutput } from './kafka-output.ts';
+import { ingestMetrics } from './metrics.ts';
+import { pipelineFromSettings, type IngestConfig } from './pipeline-from-settings.ts';
+
+/**
+ * The primary mode: the homeserver pushes transactions; each is produced to Kafka and acknowledged
+ * only once Kafka acknowledged it. Until Kafka is reachable, transactions get 503 and the homeserver
+ * keeps them.
+ */
+export async function wireAppserviceMode(context: ServiceContext<IngestConfig>): Promise<RunningService> {
+  const { config, logger, readiness, metrics, http } = context;
+  const identity = resolveAppserviceIdentity(config);
+  const homeserver = new HomeserverClient({ baseUrl: config.PARLEY_HOMESERVER_URL, asToken: identity.asToken });
+  const pipeline = pipelineFromSettings(config, homeserver);
+  const measure = ingestMetrics(metrics);
+  readiness.expect('homeserver', 'waiting for the homeserver to ping us');
+
+  const ping = async () => {
+    if (!config.PARLEY_AS_PING_ON_START) return;
+    try {
+      const { duration_ms } = await homeserver.ping(identity.id);
+      readiness.report('homeserver', true, `ping answered in ${duration_ms} ms`);
+    } catch (error) {
+      readiness.report('homeserver', false, `ping failed: ${(error as Error).message}`);
+    }
+  };
+  if (!config.PARLEY_AS_PING_ON_START) readiness.report('homeserver', true, 'ping disabled');
+
+  const stateKey = `appservice/${config.PARLEY_HOMESERVER_NAME}/${identity.id}/transactions`;
+  let processor: TransactionProcessor | undefined;
+  const output = kafkaOutput(config, logger, readiness, async (firstTime) => {
+    if (firstTime) {
+      const recent = new DurableRecentIds(output.stateMap(stateKey), stateKey, output.producer);
+      logger.info({ remembered: await recent.load() }, 'loaded recently acknowledged transaction ids');
+      processor = new TransactionProcessor({
+        homeserver: config.PARLEY_HOMESERVER_NAME,
+        pipeline,
+        sink: output.producer,
+        log: recent,
+      });
+    }
+    // After an outage Synapse backs off for up to ~8.5 minutes; a ping makes it retry at once.
+    await ping();
+  });
+
+  await http.register(appserviceRoutes, {
+    prefix: '/_matrix/app/v1',
+    hsToken: identity.hsToken,
+    bodyLimit: config.PARLEY_HTTP_BODY_LIMIT_BYTES,
+    allowQueryToken: config.PARLEY_AS_ALLOW_QUERY_TOKEN,
+    onPing: () => {
+      readiness.report('homeserver', true, 'homeserver reached us');
+    },
+    onTransaction: async (txnId: string, body: TransactionBody) => {
+      const stop = measure.latency.startTimer();
+      try {
+        if (!processor) throw new Error('Kafka is not reachable yet');
+        const outcome = await processor.process(txnId, body);
+        measure.transactions.inc({ outcome: outcome.duplicate ? 'duplicate' : 'acknowledged' });
+        measure.countEvents(outcome.byKind, outcome.deadLettered);
+        return outcome;
+      } catch (error) {
+        measure.transactions.inc({ outcome: 'failed' });
+        output.recovery.trigger();
+        throw error;
+      } finally {
+        stop();
+      }
+    },
+  });
+
+  // Connect (and then ping, which needs our endpoint up) once listening.
+  http.addHook('onListen', async () => {
+    output.recovery.trigger();
+  });
+
+  return {
+    close: async () => {
+      output.recovery.stop();
+      await output.producer.disconnect();
+    },
+  };
+}
