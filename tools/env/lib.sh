@@ -94,3 +94,17 @@ write_env_file() {
 
 # env_get FILE KEY: the value of KEY in an env file written by write_env_file, or nothing.
 env_get() { [[ -f "$1" ]] && sed -n "s/^$2=//p" "$1" || true; }
+
+# component_main ARGS: the command line every component script shares. The script defines
+# do_install, do_start, do_stop and healthy, and sets INSTANCE, RUN_DIR and ENVFILE.
+component_main() {
+  case "${1:-}" in
+    install) with_lock "$COMPONENT-install" do_install ;;
+    start) with_lock "$COMPONENT-start-$INSTANCE" do_start ;;
+    stop) do_stop ;;
+    status) if healthy; then echo running; else echo stopped; return 1; fi ;;
+    env) cat "$ENVFILE" ;;
+    wipe) do_stop; rm -rf "$RUN_DIR" ;;
+    *) echo "usage: $0 install|start|stop|status|env|wipe" >&2; return 2 ;;
+  esac
+}

@@ -147,12 +147,4 @@ do_start() {
 
 do_stop() { stop_pidfile "$PIDFILE" 20; }
 
-case "${1:-}" in
-  install) with_lock ollama-install do_install ;;
-  start) with_lock "ollama-start-$INSTANCE" do_start ;;
-  stop) do_stop ;;
-  status) healthy && echo running || { echo stopped; exit 1; } ;;
-  env) cat "$ENVFILE" ;;
-  wipe) do_stop; rm -rf "$RUN_DIR" ;;
-  *) echo "usage: $0 install|start|stop|status|env|wipe" >&2; exit 2 ;;
-esac
+component_main "$@"

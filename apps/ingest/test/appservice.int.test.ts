@@ -125,6 +125,31 @@ describe('ingest as a Matrix appservice (real Synapse, real Kafka)', () => {
     });
   });
 
+  it('was registered with a registration file from its own CLI: random tokens, non-exclusive namespace', () => {
+    const { registration } = h;
+    expect(registration.as_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(registration.hs_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(registration.as_token).not.toBe(registration.hs_token);
+    expect(registration.namespaces.users).toEqual([{ regex: '@whatsapp_.*', exclusive: false }]);
+    expect(registration.receive_ephemeral).toBe(true);
+  });
+
+  it('puts read receipts on the ephemeral topic', async () => {
+    const { roomId, ghost } = await newPortal(h);
+    const message = await h.bridge.send(ghost, roomId, { msgtype: 'm.text', body: 'are you there?' });
+    await h.staff.request(
+      'POST',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/receipt/m.read/${encodeURIComponent(message)}`,
+      {},
+    );
+    const records = await kafka.collect(TOPICS.matrixEphemeral, (all) =>
+      all.some((r) => r.key === roomId && (r.value as { type: string }).type === 'm.receipt'),
+    );
+    const receipt = records.find((r) => r.key === roomId)?.value as { type: string; content: Record<string, unknown> };
+    expect(receipt.type).toBe('m.receipt');
+    expect(Object.keys(receipt.content)).toContain(message);
+  });
+
   it('refuses a wrong hs_token, a legacy query token, unknown paths, malformed and oversized bodies', async () => {
     const put = (path: string, init: RequestInit) => fetch(`${h.ingest.url}${path}`, { method: 'PUT', ...init });
     const auth = { authorization: `Bearer ${h.registration.hs_token}`, 'content-type': 'application/json' };

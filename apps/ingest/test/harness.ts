@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { MatrixEventV1, TOPICS } from '@parley/contracts';
 import {
   freePort,
+  runServiceToExit,
   spawnService,
   startSynapse,
   uniqueName,
@@ -12,6 +12,7 @@ import {
   type TestKafka,
   type TestSynapse,
 } from '@parley/testing';
+import { parse } from 'yaml';
 import { FakeWhatsappBridge } from './fake-whatsapp-bridge.ts';
 
 const entry = fileURLToPath(new URL('../src/main.ts', import.meta.url));
@@ -34,16 +35,20 @@ export interface IngestHarness {
 export async function startIngestHarness(kafka: TestKafka, env: Record<string, string> = {}): Promise<IngestHarness> {
   const port = await freePort();
   const bridge = new FakeWhatsappBridge();
-  const registration: AppserviceRegistration = {
-    id: uniqueName('parley'),
-    url: `http://127.0.0.1:${port}`,
-    as_token: randomBytes(24).toString('hex'),
-    hs_token: randomBytes(24).toString('hex'),
-    sender_localpart: uniqueName('parley'),
-    rate_limited: false,
-    receive_ephemeral: true,
-    namespaces: { users: [{ regex: '@whatsapp_.*', exclusive: false }] },
-  };
+  // The registration comes from ingest's own CLI, so Synapse loading it is part of what is tested.
+  const cli = await runServiceToExit(entry, {}, 30_000, [
+    'registration',
+    '--url',
+    `http://127.0.0.1:${port}`,
+    '--id',
+    uniqueName('parley'),
+    '--sender',
+    uniqueName('parley'),
+    '--users',
+    '@whatsapp_.*',
+  ]);
+  if (cli.code !== 0) throw new Error(`registration command failed: ${cli.stderr}`);
+  const registration = parse(cli.stdout) as AppserviceRegistration;
   const synapse = await startSynapse({ appservices: [registration, bridge.registration] });
   bridge.attach(synapse);
   const ingestEnv: Record<string, string> = {
