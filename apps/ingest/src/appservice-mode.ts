@@ -18,6 +18,7 @@ export async function wireAppserviceMode(context: ServiceContext<IngestConfig>):
   const pipeline = pipelineFromSettings(config, homeserver);
   const measure = ingestMetrics(metrics);
   readiness.expect('homeserver', 'waiting for the homeserver to ping us');
+  readiness.expect('transaction-log', 'loading recently acknowledged transaction ids from Kafka');
 
   const ping = async () => {
     if (!config.PARLEY_AS_PING_ON_START) return;
@@ -32,9 +33,10 @@ export async function wireAppserviceMode(context: ServiceContext<IngestConfig>):
 
   const stateKey = `appservice/${config.PARLEY_HOMESERVER_NAME}/${identity.id}/transactions`;
   let processor: TransactionProcessor | undefined;
+  let recent: DurableRecentIds | undefined;
   const output = kafkaOutput(config, logger, readiness, async (firstTime) => {
     if (firstTime) {
-      const recent = new DurableRecentIds(output.stateMap(stateKey), stateKey, output.producer);
+      recent = new DurableRecentIds(output.stateMap(stateKey), stateKey, output.producer);
       logger.info({ remembered: await recent.load() }, 'loaded recently acknowledged transaction ids');
       processor = new TransactionProcessor({
         homeserver: config.PARLEY_HOMESERVER_NAME,
@@ -42,6 +44,7 @@ export async function wireAppserviceMode(context: ServiceContext<IngestConfig>):
         sink: output.producer,
         log: recent,
       });
+      readiness.report('transaction-log', true, 'loaded');
     }
     // After an outage Synapse backs off for up to ~8.5 minutes; a ping makes it retry at once.
     await ping();
@@ -81,6 +84,9 @@ export async function wireAppserviceMode(context: ServiceContext<IngestConfig>):
   return {
     close: async () => {
       output.recovery.stop();
+      await recent?.flush().catch((error: unknown) => {
+        logger.warn({ err: (error as Error).message }, 'could not store the last transaction ids');
+      });
       await output.producer.disconnect();
     },
   };

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { TopicRecord } from '@parley/contracts';
 import type { Kafka } from 'kafkajs';
 import type { AcknowledgedProducer } from './producer.ts';
 
@@ -73,7 +74,12 @@ export class CompactedTopicMap<T> {
   }
 
   async set(producer: AcknowledgedProducer, key: string, value: T): Promise<void> {
+    await producer.publish([this.record(key, value)]);
+  }
+
+  /** The record that stores `value` under `key`, for a caller that publishes it with other records. */
+  record(key: string, value: T): TopicRecord {
     if (!key.startsWith(this.keyPrefix)) throw new RangeError(`key ${key} is outside ${this.keyPrefix}`);
-    await producer.publish([{ topic: this.topic, key, value, headers: { 'content-type': 'application/json' } }]);
+    return { topic: this.topic, key, value, headers: { 'content-type': 'application/json' } };
   }
 }

@@ -1,5 +1,5 @@
 import type { KafkaHeaders, TopicRecord } from '@parley/contracts';
-import type { Kafka, Producer, RecordMetadata } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer, type RecordMetadata } from 'kafkajs';
 
 export class PublishError extends Error {
   override readonly name = 'PublishError';
@@ -22,7 +22,14 @@ export class AcknowledgedProducer {
 
   constructor(kafka: Kafka, options: AcknowledgedProducerOptions) {
     this.options = options;
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    // The default partitioner is murmur2 like the Java client: consumers in any language agree on
+    // which partition holds a room.
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     this.producer.on(this.producer.events.CONNECT, () => {
       this.setConnected(true, 'connected');
     });

@@ -1,14 +1,25 @@
-import type { AcknowledgedProducer } from './producer.ts';
+import type { TopicRecord } from '@parley/contracts';
 import type { CompactedTopicMap } from './compacted-store.ts';
+import type { AcknowledgedProducer } from './producer.ts';
 
 interface Stored {
   ids: string[];
 }
 
+export interface DurableRecentIdsOptions {
+  capacity?: number;
+  /** When no other batch carries the latest state, it is written on its own after this delay. */
+  flushAfterMs?: number;
+}
+
 /**
- * The last N ids a service has finished (for ingest: appservice transaction ids), kept in memory
- * and persisted to a compacted topic after each addition, so a restarted instance still recognises a
- * retry of work it had already acknowledged.
+ * The last N ids a service has finished (for ingest: appservice transaction keys), kept in memory and
+ * persisted to a compacted topic, so a restarted instance still recognises a retry of work it had
+ * already acknowledged.
+ *
+ * Persisting costs no extra round trip: `pendingRecords()` hands the latest state to the caller's next
+ * batch. That state only names ids whose work was acknowledged before the batch was sent, so a stored
+ * id never vouches for records that could be missing. An idle service writes it on a short timer.
  */
 export class DurableRecentIds {
   private readonly ids: string[] = [];
@@ -17,17 +28,28 @@ export class DurableRecentIds {
   private readonly key: string;
   private readonly producer: AcknowledgedProducer;
   private readonly capacity: number;
+  private readonly flushAfterMs: number;
+  private version = 0;
+  private persistedVersion = 0;
+  private timer: NodeJS.Timeout | undefined;
 
-  constructor(store: CompactedTopicMap<Stored>, key: string, producer: AcknowledgedProducer, capacity = 100) {
+  constructor(
+    store: CompactedTopicMap<Stored>,
+    key: string,
+    producer: AcknowledgedProducer,
+    options: DurableRecentIdsOptions = {},
+  ) {
     this.store = store;
     this.key = key;
     this.producer = producer;
-    this.capacity = capacity;
+    this.capacity = options.capacity ?? 100;
+    this.flushAfterMs = options.flushAfterMs ?? 1_000;
   }
 
   async load(): Promise<number> {
     const stored = (await this.store.load()).get(this.key);
     for (const id of stored?.ids ?? []) this.remember(id);
+    this.persistedVersion = this.version;
     return this.ids.length;
   }
 
@@ -35,15 +57,42 @@ export class DurableRecentIds {
     return this.lookup.has(id);
   }
 
-  async add(id: string): Promise<void> {
+  /** Records the id as done (its work is acknowledged); persisted with the next batch or by the timer. */
+  add(id: string): void {
     this.remember(id);
-    await this.store.set(this.producer, this.key, { ids: this.ids });
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush().catch(() => undefined); // a failed write is retried by the next batch or flush
+    }, this.flushAfterMs);
+  }
+
+  /** The state record to publish with the caller's next batch, if anything changed since the last write. */
+  pendingRecords(): { records: TopicRecord[]; persisted: () => void } {
+    if (this.version === this.persistedVersion) return { records: [], persisted: () => undefined };
+    const version = this.version;
+    return {
+      records: [this.store.record(this.key, { ids: [...this.ids] })],
+      persisted: () => {
+        this.persistedVersion = Math.max(this.persistedVersion, version);
+      },
+    };
+  }
+
+  /** Writes the latest state now (idle timer, shutdown). */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const pending = this.pendingRecords();
+    if (pending.records.length === 0) return;
+    await this.producer.publish(pending.records);
+    pending.persisted();
   }
 
   private remember(id: string): void {
     if (this.lookup.has(id)) return;
     this.ids.push(id);
     this.lookup.add(id);
+    this.version += 1;
     while (this.ids.length > this.capacity) {
       const dropped = this.ids.shift();
       if (dropped !== undefined) this.lookup.delete(dropped);

@@ -9,10 +9,15 @@ export interface EventSink {
   publish(records: readonly TopicRecord[]): Promise<unknown>;
 }
 
-/** Remembers acknowledged transaction ids, so a retry of one already handled adds no duplicates. */
+/**
+ * Remembers acknowledged transactions, so a retry of one already handled adds no duplicates. Its
+ * durable state travels with the next batch: it only ever vouches for transactions whose records were
+ * acknowledged before that batch was sent.
+ */
 export interface TransactionLog {
-  has(txnId: string): boolean;
-  add(txnId: string): Promise<void>;
+  has(key: string): boolean;
+  add(key: string): void;
+  pendingRecords(): { records: TopicRecord[]; persisted: () => void };
 }
 
 export interface TransactionBody {
@@ -90,8 +95,10 @@ export class TransactionProcessor {
       }
     }
 
-    await this.options.sink.publish(records);
-    await this.options.log.add(logKey);
+    const logState = this.options.log.pendingRecords();
+    await this.options.sink.publish([...records, ...logState.records]);
+    logState.persisted();
+    this.options.log.add(logKey);
     return outcome;
   }
 }
