@@ -1,0 +1,27 @@
+import type { Lineage, Sentiment } from '@parley/contracts';
+import type { ContextTurn } from './prompt.ts';
+
+export interface ClassificationInput {
+  text: string;
+  /** Earlier turns of the conversation, oldest first. */
+  context: readonly ContextTurn[];
+}
+
+export interface ClassificationResult {
+  intent: { label: string; confidence: number };
+  sentiment: { label: Sentiment; score: number; confidence: number };
+  language: string;
+  keywords: string[];
+  lineage: Lineage;
+}
+
+/** Labels one message. Implementations: the LLM through Ollama, and the baseline without an LLM. */
+export interface ClassifierBackend {
+  readonly kind: Lineage['backend'];
+  classify(input: ClassificationInput): Promise<ClassificationResult>;
+}
+
+/** The backend cannot answer now (Ollama down, overloaded, model missing): retry later, never drop. */
+export class BackendUnavailableError extends Error {
+  override readonly name = 'BackendUnavailableError';
+}

@@ -1,0 +1,120 @@
+import { Ollama, type ChatResponse } from 'ollama';
+import type { ClassificationInput, ClassificationResult, ClassifierBackend } from './backend.ts';
+import { BackendUnavailableError } from './backend.ts';
+import { buildMessages, PROMPT_VERSION } from './prompt.ts';
+import {
+  CONFIDENCE_VALUE,
+  InvalidReplyError,
+  parseReply,
+  replyJsonSchema,
+  replyValidator,
+  sentimentScore,
+} from './reply.ts';
+import type { Taxonomy } from './taxonomy.ts';
+
+export interface LlmBackendOptions {
+  host: string;
+  model: string;
+  taxonomy: Taxonomy;
+  /** Attempts per message when the reply does not validate (the grammar makes this rare). */
+  attempts?: number;
+  requestTimeoutMs?: number;
+  numCtx?: number;
+  numPredict?: number;
+  seed?: number;
+  keepAlive?: string | number;
+}
+
+/** Labels with a local LLM through Ollama's /api/chat, constrained to the taxonomy by a JSON Schema. */
+export class LlmBackend implements ClassifierBackend {
+  readonly kind = 'llm' as const;
+  private readonly options: LlmBackendOptions;
+  private readonly client: Ollama;
+  private readonly schema: Record<string, unknown>;
+  private readonly validator: ReturnType<typeof replyValidator>;
+  private digest: string | undefined;
+
+  constructor(options: LlmBackendOptions) {
+    this.options = options;
+    const timeout = options.requestTimeoutMs ?? 120_000;
+    // The client sets no deadline on non-streamed calls; every request gets one here.
+    this.client = new Ollama({
+      host: options.host,
+      fetch: (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(timeout) }),
+    });
+    this.schema = replyJsonSchema(options.taxonomy);
+    this.validator = replyValidator(options.taxonomy);
+  }
+
+  /** The model's digest from /api/tags, for lineage and cache keys; unavailable if the model is missing. */
+  async modelDigest(): Promise<string> {
+    if (this.digest) return this.digest;
+    const tags = await this.call(() => this.client.list());
+    const wanted = this.options.model.includes(':') ? this.options.model : `${this.options.model}:latest`;
+    const found = tags.models.find((m) => m.name === wanted || m.model === wanted);
+    if (!found)
+      throw new BackendUnavailableError(`model ${this.options.model} is not in Ollama (ollama pull or create it)`);
+    this.digest = found.digest;
+    return found.digest;
+  }
+
+  async classify(input: ClassificationInput): Promise<ClassificationResult> {
+    const modelDigest = await this.modelDigest();
+    const messages = buildMessages({ taxonomy: this.options.taxonomy, context: input.context, text: input.text });
+    const attempts = this.options.attempts ?? 2;
+    let last: InvalidReplyError | undefined;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const response: ChatResponse = await this.call(() =>
+        this.client.chat({
+          model: this.options.model,
+          messages,
+          format: this.schema,
+          stream: false,
+          keep_alive: this.options.keepAlive ?? '30m',
+          options: {
+            temperature: 0,
+            seed: (this.options.seed ?? 42) + attempt,
+            num_predict: this.options.numPredict ?? 96,
+            num_ctx: this.options.numCtx ?? 2048,
+          },
+        }),
+      );
+      try {
+        const reply = parseReply(response.message.content, this.validator);
+        return {
+          intent: { label: reply.intent, confidence: CONFIDENCE_VALUE[reply.confidence] },
+          sentiment: {
+            label: reply.sentiment,
+            score: sentimentScore(reply.sentiment, reply.intensity),
+            confidence: CONFIDENCE_VALUE[reply.confidence],
+          },
+          language: reply.language || 'und',
+          keywords: reply.keywords,
+          lineage: {
+            backend: 'llm',
+            model: this.options.model,
+            modelDigest,
+            promptVersion: PROMPT_VERSION,
+            taxonomy: this.options.taxonomy.name,
+            taxonomyVersion: this.options.taxonomy.version,
+          },
+        };
+      } catch (error) {
+        if (!(error instanceof InvalidReplyError)) throw error;
+        last = error;
+      }
+    }
+    throw last ?? new InvalidReplyError('no reply', '');
+  }
+
+  /** Maps transport and server failures to BackendUnavailableError, so callers pause instead of dropping. */
+  private async call<T>(request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      const status = (error as { status_code?: number }).status_code;
+      if (status !== undefined && status < 500 && status !== 404 && status !== 429) throw error;
+      throw new BackendUnavailableError(`Ollama unavailable: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}

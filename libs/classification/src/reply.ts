@@ -1,0 +1,76 @@
+import { SENTIMENTS } from '@parley/contracts';
+import { z } from 'zod';
+import type { Taxonomy } from './taxonomy.ts';
+
+export const INTENSITIES = ['mild', 'strong'] as const;
+export const CONFIDENCES = ['low', 'medium', 'high'] as const;
+
+/**
+ * What the model must answer, as a JSON Schema for Ollama's `format` (it becomes a sampling grammar,
+ * so only these labels can be produced). Everything is an enum: Ollama's grammar enforces enums but
+ * not numeric bounds, so numbers are derived from the answer instead of asked for. Key order matters
+ * to small models: the labels come first.
+ */
+export function replyJsonSchema(taxonomy: Taxonomy): Record<string, unknown> {
+  return {
+    type: 'object',
+    properties: {
+      intent: { type: 'string', enum: taxonomy.intents.map((i) => i.name) },
+      sentiment: { type: 'string', enum: [...SENTIMENTS] },
+      intensity: { type: 'string', enum: [...INTENSITIES] },
+      confidence: { type: 'string', enum: [...CONFIDENCES] },
+      language: { type: 'string', maxLength: 12 },
+      keywords: { type: 'array', items: { type: 'string', maxLength: 40 }, maxItems: 5 },
+    },
+    required: ['intent', 'sentiment', 'intensity', 'confidence', 'language', 'keywords'],
+  };
+}
+
+/** A sentiment score in [-1, 1] from the label and its intensity. */
+export function sentimentScore(
+  sentiment: (typeof SENTIMENTS)[number],
+  intensity: (typeof INTENSITIES)[number],
+): number {
+  if (sentiment === 'neutral') return 0;
+  const magnitude = intensity === 'strong' ? 0.8 : 0.4;
+  return sentiment === 'positive' ? magnitude : -magnitude;
+}
+
+export const CONFIDENCE_VALUE: Record<(typeof CONFIDENCES)[number], number> = { low: 0.3, medium: 0.6, high: 0.9 };
+
+/** The same contract as a runtime validator: a schema-valid reply is the only way to a label. */
+export function replyValidator(taxonomy: Taxonomy) {
+  const names = taxonomy.intents.map((i) => i.name) as [string, ...string[]];
+  return z.object({
+    intent: z.enum(names),
+    sentiment: z.enum(SENTIMENTS),
+    intensity: z.enum(INTENSITIES),
+    confidence: z.enum(CONFIDENCES),
+    language: z.string().max(12),
+    keywords: z.array(z.string().max(40)).max(5),
+  });
+}
+export type ModelReply = z.infer<ReturnType<typeof replyValidator>>;
+
+export class InvalidReplyError extends Error {
+  override readonly name = 'InvalidReplyError';
+  readonly raw: string;
+  constructor(message: string, raw: string) {
+    super(message);
+    this.raw = raw;
+  }
+}
+
+/** Parses and validates a model's reply text; throws InvalidReplyError with the raw text otherwise. */
+export function parseReply(raw: string, validator: ReturnType<typeof replyValidator>): ModelReply {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new InvalidReplyError('reply is not JSON', raw);
+  }
+  const result = validator.safeParse(json);
+  if (!result.success)
+    throw new InvalidReplyError(`reply does not match the schema: ${z.prettifyError(result.error)}`, raw);
+  return result.data;
+}
