@@ -59,5 +59,5 @@ describe('backfill (real Synapse, real Kafka)', () => {
       channel: { protocol: 'whatsapp', roomType: 'dm' },
       sender: { side: 'customer' },
     });
-  });
+  }, 600_000);
 });

@@ -46,7 +46,7 @@ describe('ingest loses nothing when Kafka or ingest itself fails (real Synapse, 
     expect(firstSeen).toEqual(expected);
     const repeated = seen.filter((id, index) => seen.indexOf(id) !== index);
     expect(repeated.every((id) => during.includes(id) || after.includes(id))).toBe(true);
-  });
+  }, 300_000);
 
   it('ingest killed with SIGKILL mid-stream and restarted: nothing is lost and order holds', async () => {
     const { roomId, ghost } = await newPortal(h);
@@ -61,5 +61,5 @@ describe('ingest loses nothing when Kafka or ingest itself fails (real Synapse, 
     const firstSeen = seen.filter((id, index) => seen.indexOf(id) === index && sent.includes(id));
     expect(firstSeen).toEqual(sent);
     expect(seen.length - new Set(seen).size).toBeLessThanOrEqual(100);
-  });
+  }, 300_000);
 });

@@ -9,7 +9,7 @@ export {
   type IdentityContext,
   type SideRule,
 } from './identity.ts';
-export { LruMap } from './lru.ts';
+export { LruMap } from '@parley/collections';
 export { normaliseEvent, type NormaliseContext } from './normalise.ts';
 export {
   RoomStateCache,

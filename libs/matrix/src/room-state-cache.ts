@@ -1,6 +1,6 @@
 import { BRIDGE_STATE_TYPES, parseBridgeInfo, type BridgeInfo } from './bridge-info.ts';
 import { str, type ClientEvent } from './client-event.ts';
-import { LruMap } from './lru.ts';
+import { LruMap } from '@parley/collections';
 
 /** What Parley knows about a room: enough to tag each event with its channel and sender names. */
 export interface RoomView {
