@@ -22,7 +22,10 @@ echo "node $(node --version), npm $(npm --version 2>/dev/null)"
 LOGS="$(mktemp -d)"
 components=(kafka synapse ollama)
 stop_servers() {
-  for c in "${components[@]}"; do PARLEY_INSTANCE="$PARLEY_TEST_INSTANCE" bash tools/env/$c.sh stop >/dev/null 2>&1 || true; done
+  # Tests that stop a server on purpose run their own instance of it ("test-faults").
+  for instance in "$PARLEY_TEST_INSTANCE" test-faults; do
+    for c in "${components[@]}"; do PARLEY_INSTANCE="$instance" bash tools/env/$c.sh stop >/dev/null 2>&1 || true; done
+  done
 }
 trap stop_servers EXIT
 declare -A server_pid

@@ -1,3 +1,4 @@
 import { projectTestConfig } from '../../vitest.shared.ts';
 
-export default projectTestConfig();
+// One file at a time: a test stops and restarts the shared Ollama.
+export default projectTestConfig({ fileParallelism: false });

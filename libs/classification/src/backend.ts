@@ -18,6 +18,8 @@ export interface ClassificationResult {
 /** Labels one message. Implementations: the LLM through Ollama, and the baseline without an LLM. */
 export interface ClassifierBackend {
   readonly kind: Lineage['backend'];
+  /** What labels from this backend are attributed to (the model digest, prompt and taxonomy versions). */
+  lineage(): Promise<Lineage>;
   classify(input: ClassificationInput): Promise<ClassificationResult>;
 }
 

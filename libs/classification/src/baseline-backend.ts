@@ -1,8 +1,16 @@
-import vader from 'vader-sentiment';
-import type { Sentiment } from '@parley/contracts';
+// @ts-expect-error vader-sentiment ships no type declarations; the one call used is typed below.
+import vaderUntyped from 'vader-sentiment';
+import type { Lineage, Sentiment } from '@parley/contracts';
 import type { ClassificationInput, ClassificationResult, ClassifierBackend } from './backend.ts';
 import { normaliseText } from './cache-key.ts';
 import type { Taxonomy } from './taxonomy.ts';
+
+interface Vader {
+  SentimentIntensityAnalyzer: {
+    polarity_scores(text: string): { neg: number; neu: number; pos: number; compound: number };
+  };
+}
+const vader = vaderUntyped as Vader;
 
 export const BASELINE_VERSION = 'vader-1.1.3+keywords-1';
 const STOPWORDS = new Set(
@@ -39,6 +47,17 @@ export class BaselineBackend implements ClassifierBackend {
     this.fallback = taxonomy.intents.find((i) => i.name === 'other')?.name ?? taxonomy.intents[0]?.name ?? 'other';
   }
 
+  async lineage(): Promise<Lineage> {
+    return {
+      backend: 'baseline',
+      model: 'baseline',
+      modelDigest: BASELINE_VERSION,
+      promptVersion: 'none',
+      taxonomy: this.taxonomy.name,
+      taxonomyVersion: this.taxonomy.version,
+    };
+  }
+
   async classify(input: ClassificationInput): Promise<ClassificationResult> {
     const { compound } = vader.SentimentIntensityAnalyzer.polarity_scores(input.text);
     const label: Sentiment = compound >= 0.05 ? 'positive' : compound <= -0.05 ? 'negative' : 'neutral';
@@ -56,14 +75,7 @@ export class BaselineBackend implements ClassifierBackend {
       sentiment: { label, score: round(compound), confidence: round(Math.min(1, Math.abs(compound) * 2)) },
       language: 'und',
       keywords: [...new Set(messageTokens)].slice(0, 5),
-      lineage: {
-        backend: 'baseline',
-        model: 'baseline',
-        modelDigest: BASELINE_VERSION,
-        promptVersion: 'none',
-        taxonomy: this.taxonomy.name,
-        taxonomyVersion: this.taxonomy.version,
-      },
+      lineage: await this.lineage(),
     };
   }
 }

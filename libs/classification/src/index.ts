@@ -20,3 +20,4 @@ export {
   type ModelReply,
 } from './reply.ts';
 export { defaultTaxonomyPath, Intent, loadTaxonomy, Taxonomy, TaxonomyError } from './taxonomy.ts';
+export { MessageClassifier, type ClassifierStats, type MessageClassifierOptions } from './message-classifier.ts';

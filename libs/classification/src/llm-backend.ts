@@ -1,3 +1,4 @@
+import type { Lineage } from '@parley/contracts';
 import { Ollama, type ChatResponse } from 'ollama';
 import type { ClassificationInput, ClassificationResult, ClassifierBackend } from './backend.ts';
 import { BackendUnavailableError } from './backend.ts';
@@ -58,8 +59,19 @@ export class LlmBackend implements ClassifierBackend {
     return found.digest;
   }
 
+  async lineage(): Promise<Lineage> {
+    return {
+      backend: 'llm',
+      model: this.options.model,
+      modelDigest: await this.modelDigest(),
+      promptVersion: PROMPT_VERSION,
+      taxonomy: this.options.taxonomy.name,
+      taxonomyVersion: this.options.taxonomy.version,
+    };
+  }
+
   async classify(input: ClassificationInput): Promise<ClassificationResult> {
-    const modelDigest = await this.modelDigest();
+    const lineage = await this.lineage();
     const messages = buildMessages({ taxonomy: this.options.taxonomy, context: input.context, text: input.text });
     const attempts = this.options.attempts ?? 2;
     let last: InvalidReplyError | undefined;
@@ -90,14 +102,7 @@ export class LlmBackend implements ClassifierBackend {
           },
           language: reply.language || 'und',
           keywords: reply.keywords,
-          lineage: {
-            backend: 'llm',
-            model: this.options.model,
-            modelDigest,
-            promptVersion: PROMPT_VERSION,
-            taxonomy: this.options.taxonomy.name,
-            taxonomyVersion: this.options.taxonomy.version,
-          },
+          lineage,
         };
       } catch (error) {
         if (!(error instanceof InvalidReplyError)) throw error;

@@ -1,8 +1,15 @@
 import type { TopicRecord } from '@parley/contracts';
 import type { Consumer, KafkaMessage } from 'kafkajs';
 
-/** What handling one message produced; `[]` when the message needs no output. */
-export type Handler = (message: KafkaMessage, partition: number) => Promise<TopicRecord[]>;
+/**
+ * What handling one message produced; `[]` when the message needs no output. A handler that waits for
+ * a dependency calls `heartbeat` while it waits, so the group does not give its partition away.
+ */
+export type Handler = (
+  message: KafkaMessage,
+  partition: number,
+  heartbeat: () => Promise<void>,
+) => Promise<TopicRecord[]>;
 
 export interface OrderedConsumerOptions {
   consumer: Consumer;
@@ -30,22 +37,26 @@ export async function runOrderedConsumer(options: OrderedConsumerOptions): Promi
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: options.concurrency,
-    eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+    eachBatch: async (payload) => {
+      const { batch } = payload;
+      const heartbeat = () => payload.heartbeat();
       let pending: TopicRecord[] = [];
       let handled = 0;
       let lastOffset: string | undefined;
       const flush = async () => {
         if (lastOffset === undefined) return;
         await options.publish(pending);
-        await consumer.commitOffsets([{ topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() }]);
+        await consumer.commitOffsets([
+          { topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() },
+        ]);
         options.onCommitted?.(batch.partition, handled);
         pending = [];
         handled = 0;
         lastOffset = undefined;
       };
       for (const message of batch.messages) {
-        if (!isRunning() || isStale()) break;
-        pending.push(...(await options.handle(message, batch.partition)));
+        if (!payload.isRunning() || payload.isStale()) break;
+        pending.push(...(await options.handle(message, batch.partition, heartbeat)));
         lastOffset = message.offset;
         handled += 1;
         if (handled >= flushEvery) await flush();

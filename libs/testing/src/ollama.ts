@@ -12,8 +12,9 @@ export interface TestOllama {
 /** The model tests use unless they say otherwise: instruction-tuned and the smallest available. */
 export const DEFAULT_TEST_MODEL = 'smollm2-135m-instruct';
 
-export async function startOllama(): Promise<TestOllama> {
-  const env = await ensureComponent('ollama');
+/** The run's shared server, or with `instance` one of its own (for tests that stop Ollama). */
+export async function startOllama(instance?: string): Promise<TestOllama> {
+  const env = await ensureComponent('ollama', {}, undefined, instance);
   const url = required(env, 'OLLAMA_URL', 'ollama');
   return {
     url,

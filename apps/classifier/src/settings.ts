@@ -1,0 +1,29 @@
+import { TOPICS } from '@parley/contracts';
+import { setting } from '@parley/service-runtime';
+import { z } from 'zod';
+
+export const classifierSettings = {
+  PARLEY_KAFKA_BROKERS: setting.list(),
+  /** Topic names; the defaults are the documented contract. Override to run a second classifier. */
+  PARLEY_INPUT_TOPIC: z.string().min(1).default(TOPICS.matrixEvents),
+  PARLEY_OUTPUT_TOPIC: z.string().min(1).default(TOPICS.classifications),
+  PARLEY_DLQ_TOPIC: z.string().min(1).default(TOPICS.classificationsDlq),
+  PARLEY_KAFKA_CLIENT_ID: z.string().min(1).default('parley-classifier'),
+  PARLEY_KAFKA_GROUP_ID: z.string().min(1).default('parley-classifier'),
+  PARLEY_KAFKA_CREATE_TOPICS: setting.flag(true),
+  PARLEY_KAFKA_PARTITIONS: setting.positiveInt(6),
+  PARLEY_PUBLISH_TIMEOUT_MS: setting.positiveInt(30_000),
+  /** llm: Ollama; baseline: lexicon and keyword rules, for machines without an LLM. Never a silent fallback. */
+  PARLEY_CLASSIFIER_BACKEND: z.enum(['llm', 'baseline']).default('llm'),
+  PARLEY_OLLAMA_URL: setting.url().default('http://127.0.0.1:11434'),
+  PARLEY_OLLAMA_MODEL: z.string().min(1).default('smollm2-135m-instruct'),
+  PARLEY_OLLAMA_TIMEOUT_MS: setting.positiveInt(120_000),
+  PARLEY_OLLAMA_NUM_CTX: setting.positiveInt(2048),
+  PARLEY_TAXONOMY_FILE: z.string().optional(),
+  /** Messages classified at once; match Ollama's OLLAMA_NUM_PARALLEL. */
+  PARLEY_CLASSIFIER_CONCURRENCY: setting.positiveInt(2),
+  PARLEY_CONTEXT_TURNS: z.coerce.number().int().min(0).max(50).default(6),
+  PARLEY_CONTEXT_TOKENS: setting.positiveInt(400),
+  PARLEY_CACHE_SIZE: setting.positiveInt(10_000),
+  PARLEY_ROOM_MEMORY: setting.positiveInt(10_000),
+};
