@@ -172,7 +172,7 @@ async function main(): Promise<void> {
   ingestLatencies.sort((a, b) => a - b);
   rawLatencies.sort((a, b) => a - b);
   const growth = (rssAfter - rssBefore) / rssBefore;
-  const rows = [
+  const rows: [string, string][] = [
     ['raw kafkajs events/s', rawRate.toFixed(0)],
     ['ingest events/s', ingestRate.toFixed(0)],
     ['ratio ingest/raw (target >= 0.90)', (ingestRate / rawRate).toFixed(3)],

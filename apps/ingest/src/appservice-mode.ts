@@ -25,8 +25,10 @@ export async function wireAppserviceMode(context: ServiceContext<IngestConfig>):
     try {
       const { duration_ms } = await homeserver.ping(identity.id);
       readiness.report('homeserver', true, `ping answered in ${duration_ms} ms`);
+      logger.info({ durationMs: duration_ms }, 'homeserver ping answered');
     } catch (error) {
       readiness.report('homeserver', false, `ping failed: ${(error as Error).message}`);
+      logger.warn({ err: (error as Error).message }, 'homeserver ping failed');
     }
   };
   if (!config.PARLEY_AS_PING_ON_START) readiness.report('homeserver', true, 'ping disabled');

@@ -73,14 +73,26 @@ export async function startIngestHarness(kafka: TestKafka, env: Record<string, s
     ingest: await startIngest(),
     startIngest: async () => (harness.ingest = await startIngest()),
     async eventsOfRoom(roomId, expected, timeoutMs = 120_000) {
-      const records = await kafka.collect(
-        TOPICS.matrixEvents,
-        (all) => {
-          const ids = new Set(all.filter((r) => r.key === roomId).map((r) => (r.value as MatrixEventV1).eventId));
-          return expected.every((id) => ids.has(id));
-        },
-        timeoutMs,
-      );
+      const records = await kafka
+        .collect(
+          TOPICS.matrixEvents,
+          (all) => {
+            const ids = new Set(all.filter((r) => r.key === roomId).map((r) => (r.value as MatrixEventV1).eventId));
+            return expected.every((id) => ids.has(id));
+          },
+          timeoutMs,
+        )
+        .catch(async (error: unknown) => {
+          // What ingest saw is what explains a timeout here.
+          const readiness = await fetch(`${harness.ingest.url}/readyz`).then(
+            (r) => r.text(),
+            (e: unknown) => String(e),
+          );
+          const notable = harness.ingest.logs.slice(-30);
+          throw new Error(
+            `${(error as Error).message}\ningest /readyz: ${readiness}\ningest's last log lines:\n${notable.map((l) => JSON.stringify(l)).join('\n')}`,
+          );
+        });
       return records.filter((r) => r.key === roomId).map((r) => MatrixEventV1.parse(r.value).eventId);
     },
   };

@@ -5,6 +5,15 @@ export interface ClassificationInput {
   text: string;
   /** Earlier turns of the conversation, oldest first. */
   context: readonly ContextTurn[];
+  /** Labelled examples to show the model (few-shot), most relevant last. */
+  examples?: readonly { text: string; intent: string }[];
+}
+
+/** Tokens an LLM call used, for cost and throughput reports. */
+export interface TokenUsage {
+  calls: number;
+  promptTokens: number;
+  outputTokens: number;
 }
 
 export interface ClassificationResult {

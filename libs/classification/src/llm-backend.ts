@@ -1,6 +1,6 @@
 import type { Lineage } from '@parley/contracts';
 import { Ollama, type ChatResponse } from 'ollama';
-import type { ClassificationInput, ClassificationResult, ClassifierBackend } from './backend.ts';
+import type { ClassificationInput, ClassificationResult, ClassifierBackend, TokenUsage } from './backend.ts';
 import { BackendUnavailableError } from './backend.ts';
 import { buildMessages, PROMPT_VERSION } from './prompt.ts';
 import {
@@ -34,6 +34,8 @@ export class LlmBackend implements ClassifierBackend {
   private readonly schema: Record<string, unknown>;
   private readonly validator: ReturnType<typeof replyValidator>;
   private digest: string | undefined;
+  /** Running totals over this backend's lifetime. */
+  readonly usage: TokenUsage = { calls: 0, promptTokens: 0, outputTokens: 0 };
 
   constructor(options: LlmBackendOptions) {
     this.options = options;
@@ -72,7 +74,12 @@ export class LlmBackend implements ClassifierBackend {
 
   async classify(input: ClassificationInput): Promise<ClassificationResult> {
     const lineage = await this.lineage();
-    const messages = buildMessages({ taxonomy: this.options.taxonomy, context: input.context, text: input.text });
+    const messages = buildMessages({
+      taxonomy: this.options.taxonomy,
+      context: input.context,
+      text: input.text,
+      ...(input.examples && { examples: input.examples }),
+    });
     const attempts = this.options.attempts ?? 2;
     let last: InvalidReplyError | undefined;
     for (let attempt = 0; attempt < attempts; attempt++) {
@@ -91,6 +98,9 @@ export class LlmBackend implements ClassifierBackend {
           },
         }),
       );
+      this.usage.calls += 1;
+      this.usage.promptTokens += response.prompt_eval_count;
+      this.usage.outputTokens += response.eval_count;
       try {
         const reply = parseReply(response.message.content, this.validator);
         return {

@@ -35,7 +35,7 @@ describe('LLM backend (real Ollama, small model)', () => {
         taxonomyVersion: '1',
       });
     }
-  });
+  }, 300_000);
 
   it('reports a missing model or an unreachable server as unavailable (to pause, never to drop)', async () => {
     const ollama = await startOllama();
@@ -48,5 +48,5 @@ describe('LLM backend (real Ollama, small model)', () => {
       requestTimeoutMs: 2000,
     });
     await expect(down.classify({ text: 'hi', context: [] })).rejects.toBeInstanceOf(BackendUnavailableError);
-  });
+  }, 120_000);
 });
