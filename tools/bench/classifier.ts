@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildMessages, defaultTaxonomyPath, loadTaxonomy, replyJsonSchema } from '@parley/classification';
 import { toKafkaHeaders, type MatrixEventV1 } from '@parley/contracts';
-import { DEFAULT_TEST_MODEL, freePort, startKafka, startOllama, uniqueName } from '@parley/testing';
+import { DEFAULT_TEST_MODEL, freePort, sampleMatrixEvent, startKafka, startOllama, uniqueName } from '@parley/testing';
 
 const { values } = parseArgs({
   options: {
@@ -33,22 +33,7 @@ const PHRASES = [
 const text = (i: number) => `${PHRASES[i % PHRASES.length] ?? ''} item ${i}`;
 
 function event(i: number, body: string): MatrixEventV1 {
-  const time = new Date(1_764_000_000_000 + i).toISOString();
-  return {
-    schemaVersion: 1,
-    eventId: `$bench${i}-${uniqueName('e')}`,
-    roomId: `!room${i % 12}:bench.test`,
-    homeserver: 'bench.test',
-    type: 'm.room.message',
-    kind: 'message',
-    sender: { userId: '@whatsapp_4915100000001:bench.test', isBridgeGhost: true, side: 'customer' },
-    originServerTs: 1_764_000_000_000 + i,
-    time,
-    channel: { protocol: 'whatsapp', roomType: 'dm' },
-    origin: { via: 'appservice' },
-    raw: {},
-    message: { msgtype: 'm.text', text: body },
-  };
+  return sampleMatrixEvent({ roomId: `!room${i % 12}:bench.test`, message: { msgtype: 'm.text', text: body } });
 }
 
 async function main(): Promise<void> {

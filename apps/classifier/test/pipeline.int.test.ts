@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { ClassificationV1, toKafkaHeaders, type MatrixEventV1 } from '@parley/contracts';
 import {
   DEFAULT_TEST_MODEL,
+  sampleMatrixEvent,
   spawnService,
   startKafka,
   startOllama,
@@ -19,30 +20,7 @@ const ROOM = '!shop:parley.test';
 // An Ollama of its own: a test here stops it, which must not disturb other test files.
 const OLLAMA_INSTANCE = 'test-faults';
 
-let n = 0;
-function matrixEvent(partial: Partial<MatrixEventV1>): MatrixEventV1 {
-  n += 1;
-  return {
-    schemaVersion: 1,
-    eventId: `$${uniqueName('e')}`,
-    roomId: ROOM,
-    homeserver: 'parley.test',
-    type: 'm.room.message',
-    kind: 'message',
-    sender: {
-      userId: '@whatsapp_4915100000001:parley.test',
-      isBridgeGhost: true,
-      remoteUserId: '+4915100000001',
-      side: 'customer',
-    },
-    originServerTs: 1_764_000_000_000 + n,
-    time: new Date(1_764_000_000_000 + n).toISOString(),
-    channel: { protocol: 'whatsapp', roomType: 'dm' },
-    origin: { via: 'appservice' },
-    raw: {},
-    ...partial,
-  };
-}
+const matrixEvent = (partial: Partial<MatrixEventV1>) => sampleMatrixEvent({ roomId: ROOM, ...partial });
 
 describe('classifier (real Kafka, real Ollama with a small model)', () => {
   let kafka: TestKafka;

@@ -1,27 +1,10 @@
 import { ClassificationV1, type MatrixEventV1 } from '@parley/contracts';
+import { sampleMatrixEvent } from '@parley/testing';
 import { describe, expect, it } from 'vitest';
 import { BaselineBackend, defaultTaxonomyPath, loadTaxonomy, MessageClassifier } from '../src/index.ts';
 
 const ROOM = '!room:parley.test';
-let n = 0;
-function event(partial: Partial<MatrixEventV1>): MatrixEventV1 {
-  n += 1;
-  return {
-    schemaVersion: 1,
-    eventId: `$e${n}`,
-    roomId: ROOM,
-    homeserver: 'parley.test',
-    type: 'm.room.message',
-    kind: 'message',
-    sender: { userId: '@whatsapp_1:parley.test', isBridgeGhost: true, remoteUserId: '+1', side: 'customer' },
-    originServerTs: 1_764_000_000_000 + n,
-    time: new Date(1_764_000_000_000 + n).toISOString(),
-    channel: { protocol: 'whatsapp', roomType: 'dm' },
-    origin: { via: 'appservice' },
-    raw: {},
-    ...partial,
-  };
-}
+const event = (partial: Partial<MatrixEventV1>) => sampleMatrixEvent({ roomId: ROOM, ...partial });
 
 function classifier() {
   return new MessageClassifier({
