@@ -2,7 +2,7 @@
 import vaderUntyped from 'vader-sentiment';
 import type { Lineage, Sentiment } from '@parley/contracts';
 import type { ClassificationInput, ClassificationResult, ClassifierBackend } from './backend.ts';
-import { normaliseText } from './cache-key.ts';
+import { contentWords, keywordsOf } from './keywords.ts';
 import type { Taxonomy } from './taxonomy.ts';
 
 interface Vader {
@@ -13,17 +13,6 @@ interface Vader {
 const vader = vaderUntyped as Vader;
 
 export const BASELINE_VERSION = 'vader-1.1.3+keywords-1';
-const STOPWORDS = new Set(
-  'a an the and or but if of to in on at for with is are was were be been am i you he she it we they my your our me this that these those do does did have has had not no yes can could would should will just so very please hi hello thanks thank'.split(
-    ' ',
-  ),
-);
-
-const tokens = (text: string) =>
-  normaliseText(text)
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((t) => t.length > 1 && !STOPWORDS.has(t));
-
 /**
  * Classification without an LLM: VADER's lexicon for sentiment (compound score, cut at ±0.05) and
  * word overlap with each intent's description and examples for intent. The floor every LLM
@@ -39,7 +28,9 @@ export class BaselineBackend implements ClassifierBackend {
     this.taxonomy = taxonomy;
     this.intentWords = taxonomy.intents.map((intent) => {
       const words = new Map<string, number>();
-      for (const token of tokens([intent.name.replace(/_/g, ' '), intent.description, ...intent.examples].join(' '))) {
+      for (const token of contentWords(
+        [intent.name.replace(/_/g, ' '), intent.description, ...intent.examples].join(' '),
+      )) {
         words.set(token, (words.get(token) ?? 0) + 1);
       }
       return { name: intent.name, words };
@@ -61,7 +52,7 @@ export class BaselineBackend implements ClassifierBackend {
   async classify(input: ClassificationInput): Promise<ClassificationResult> {
     const { compound } = vader.SentimentIntensityAnalyzer.polarity_scores(input.text);
     const label: Sentiment = compound >= 0.05 ? 'positive' : compound <= -0.05 ? 'negative' : 'neutral';
-    const messageTokens = tokens(input.text);
+    const messageTokens = contentWords(input.text);
     let best = { name: this.fallback, score: 0 };
     let total = 0;
     for (const intent of this.intentWords) {
@@ -74,7 +65,7 @@ export class BaselineBackend implements ClassifierBackend {
       intent: { label: best.name, confidence: total > 0 ? round(best.score / total) : 0 },
       sentiment: { label, score: round(compound), confidence: round(Math.min(1, Math.abs(compound) * 2)) },
       language: 'und',
-      keywords: [...new Set(messageTokens)].slice(0, 5),
+      keywords: keywordsOf(input.text),
       lineage: await this.lineage(),
     };
   }

@@ -6,12 +6,14 @@ export {
 } from './backend.ts';
 export { BASELINE_VERSION, BaselineBackend } from './baseline-backend.ts';
 export { cacheKey, normaliseText } from './cache-key.ts';
+export { contentWords, keywordsOf } from './keywords.ts';
 export { LlmBackend, type LlmBackendOptions } from './llm-backend.ts';
 export { boundContext, buildMessages, PROMPT_VERSION, type ContextTurn, type PromptInput } from './prompt.ts';
 export {
   CONFIDENCE_VALUE,
   CONFIDENCES,
   INTENSITIES,
+  LANGUAGES,
   InvalidReplyError,
   parseReply,
   replyJsonSchema,

@@ -2,6 +2,7 @@ import type { Lineage } from '@parley/contracts';
 import { Ollama, type ChatResponse } from 'ollama';
 import type { ClassificationInput, ClassificationResult, ClassifierBackend, TokenUsage } from './backend.ts';
 import { BackendUnavailableError } from './backend.ts';
+import { keywordsOf } from './keywords.ts';
 import { buildMessages, PROMPT_VERSION } from './prompt.ts';
 import {
   CONFIDENCE_VALUE,
@@ -93,7 +94,7 @@ export class LlmBackend implements ClassifierBackend {
           options: {
             temperature: 0,
             seed: (this.options.seed ?? 42) + attempt,
-            num_predict: this.options.numPredict ?? 96,
+            num_predict: this.options.numPredict ?? 64,
             num_ctx: this.options.numCtx ?? 2048,
           },
         }),
@@ -110,8 +111,8 @@ export class LlmBackend implements ClassifierBackend {
             score: sentimentScore(reply.sentiment, reply.intensity),
             confidence: CONFIDENCE_VALUE[reply.confidence],
           },
-          language: reply.language || 'und',
-          keywords: reply.keywords,
+          language: reply.language === 'other' ? 'und' : reply.language,
+          keywords: keywordsOf(input.text),
           lineage,
         };
       } catch (error) {

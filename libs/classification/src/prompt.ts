@@ -2,7 +2,7 @@ import type { Message } from 'ollama';
 import type { Taxonomy } from './taxonomy.ts';
 
 /** Bumped whenever the prompt text or structure changes: part of each label's lineage and cache key. */
-export const PROMPT_VERSION = 'p2';
+export const PROMPT_VERSION = 'p3';
 
 /** One earlier turn of the conversation, oldest first. */
 export interface ContextTurn {
@@ -28,7 +28,7 @@ export function buildMessages(input: PromptInput): Message[] {
   const system = [
     'You label the LAST message of a customer conversation for a business.',
     'Answer with JSON only: intent, sentiment (negative, neutral or positive), intensity (mild or strong),',
-    'confidence (low, medium or high), language (ISO 639-1 code) and up to 5 keywords from the message.',
+    'confidence (low, medium or high) and language (ISO 639-1 code, or other).',
     'Intents:',
     intents,
   ].join('\n');

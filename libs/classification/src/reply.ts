@@ -3,13 +3,34 @@ import { z } from 'zod';
 import type { Taxonomy } from './taxonomy.ts';
 
 export const INTENSITIES = ['mild', 'strong'] as const;
+/** ISO 639-1 codes of the languages a reply may name; anything else is "other". */
+export const LANGUAGES = [
+  'en',
+  'pt',
+  'es',
+  'de',
+  'fr',
+  'it',
+  'nl',
+  'pl',
+  'tr',
+  'ar',
+  'hi',
+  'id',
+  'ru',
+  'uk',
+  'ja',
+  'zh',
+  'other',
+] as const;
 export const CONFIDENCES = ['low', 'medium', 'high'] as const;
 
 /**
  * What the model must answer, as a JSON Schema for Ollama's `format` (it becomes a sampling grammar,
- * so only these labels can be produced). Everything is an enum: Ollama's grammar enforces enums but
- * not numeric bounds, so numbers are derived from the answer instead of asked for. Key order matters
- * to small models: the labels come first.
+ * so only these labels can be produced). Every field is an enum: the grammar enforces enums but not
+ * numeric bounds or string lengths, and a small model given a free string can ramble until the token
+ * limit cuts its JSON short. Numbers are derived from the answer and keywords are extracted locally.
+ * Key order matters to small models: the labels come first.
  */
 export function replyJsonSchema(taxonomy: Taxonomy): Record<string, unknown> {
   return {
@@ -19,10 +40,9 @@ export function replyJsonSchema(taxonomy: Taxonomy): Record<string, unknown> {
       sentiment: { type: 'string', enum: [...SENTIMENTS] },
       intensity: { type: 'string', enum: [...INTENSITIES] },
       confidence: { type: 'string', enum: [...CONFIDENCES] },
-      language: { type: 'string', maxLength: 12 },
-      keywords: { type: 'array', items: { type: 'string', maxLength: 40 }, maxItems: 5 },
+      language: { type: 'string', enum: [...LANGUAGES] },
     },
-    required: ['intent', 'sentiment', 'intensity', 'confidence', 'language', 'keywords'],
+    required: ['intent', 'sentiment', 'intensity', 'confidence', 'language'],
   };
 }
 
@@ -46,8 +66,7 @@ export function replyValidator(taxonomy: Taxonomy) {
     sentiment: z.enum(SENTIMENTS),
     intensity: z.enum(INTENSITIES),
     confidence: z.enum(CONFIDENCES),
-    language: z.string().max(12),
-    keywords: z.array(z.string().max(40)).max(5),
+    language: z.enum(LANGUAGES),
   });
 }
 export type ModelReply = z.infer<ReturnType<typeof replyValidator>>;

@@ -10,6 +10,7 @@ import {
   cacheKey,
   defaultTaxonomyPath,
   InvalidReplyError,
+  keywordsOf,
   loadTaxonomy,
   parseReply,
   replyJsonSchema,
@@ -52,7 +53,6 @@ describe('the reply contract', () => {
     intensity: 'strong',
     confidence: 'high',
     language: 'en',
-    keywords: ['refund'],
   };
 
   it('gives Ollama a JSON Schema whose enums are exactly the taxonomy labels, and that agrees with the validator', () => {
@@ -142,5 +142,17 @@ describe('baseline backend', () => {
     const nothing = await backend.classify({ text: 'zzz', context: [] });
     expect(nothing.intent).toEqual({ label: 'other', confidence: 0 });
     expect(angry.lineage).toMatchObject({ backend: 'baseline', taxonomy: 'customer-default', promptVersion: 'none' });
+  });
+});
+
+describe('keywords', () => {
+  it('are the longest content words in order of appearance, without function words of common languages', () => {
+    expect(keywordsOf('I want a refund for the broken washing machine, please')).toEqual([
+      'refund',
+      'broken',
+      'washing',
+      'machine',
+    ]);
+    expect(keywordsOf('Olá, o meu pedido ainda não chegou', 3)).toEqual(['pedido', 'ainda', 'chegou']);
   });
 });
