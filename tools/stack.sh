@@ -14,6 +14,17 @@ source tools/env/lib.sh
 SERVICES_DIR="$PARLEY_RUN/$PARLEY_INSTANCE/services"
 components=(kafka synapse ollama)
 declare -A service_port=([ingest]=8081 [classifier]=8082 [crm-sink]=8083)
+APPSERVICE_DIR="$PARLEY_RUN/$PARLEY_INSTANCE/appservices"
+REGISTRATION="$APPSERVICE_DIR/parley.yaml"
+
+# ingest's appservice registration, made once by ingest's own CLI and loaded by Synapse at start-up.
+ensure_registration() {
+  [[ -f "$REGISTRATION" ]] && return 0
+  mkdir -p "$APPSERVICE_DIR"
+  node --conditions=@parley/source apps/ingest/src/main.ts registration \
+    --url "http://127.0.0.1:${service_port[ingest]}" --output "$REGISTRATION" \
+    || die "could not write the appservice registration"
+}
 
 service_up() {
   local name="$1" port="${service_port[$1]}"
@@ -21,10 +32,13 @@ service_up() {
   if pid_alive "$pidfile" && http_ok "http://127.0.0.1:$port/healthz"; then return 0; fi
   stop_pidfile "$pidfile" 10
   port_open "$port" && die "port $port (for $name) is taken by another process"
-  # Settings the services will need as they grow; each validates its own at start-up.
+  # Each service validates the settings it uses at start-up and ignores the others.
+  local synapse_env="$PARLEY_RUN/$PARLEY_INSTANCE/synapse/env"
   PARLEY_HTTP_HOST=127.0.0.1 PARLEY_HTTP_PORT="$port" \
     PARLEY_KAFKA_BROKERS="$(env_get "$PARLEY_RUN/$PARLEY_INSTANCE/kafka/env" KAFKA_BROKERS)" \
-    PARLEY_HOMESERVER_URL="$(env_get "$PARLEY_RUN/$PARLEY_INSTANCE/synapse/env" SYNAPSE_URL)" \
+    PARLEY_HOMESERVER_URL="$(env_get "$synapse_env" SYNAPSE_URL)" \
+    PARLEY_HOMESERVER_NAME="$(env_get "$synapse_env" SYNAPSE_SERVER_NAME)" \
+    PARLEY_AS_REGISTRATION_FILE="$REGISTRATION" \
     PARLEY_OLLAMA_URL="$(env_get "$PARLEY_RUN/$PARLEY_INSTANCE/ollama/env" OLLAMA_URL)" \
     start_daemon "$pidfile" "$logfile" node "apps/$name/dist/main.js"
   if ! wait_until 30 "$name /healthz" http_ok "http://127.0.0.1:$port/healthz"; then
@@ -59,14 +73,16 @@ print_status() {
 
 do_up() {
   source tools/bootstrap/node.sh
+  source tools/bootstrap/deps.sh
   local c pids=()
   mkdir -p "$SERVICES_DIR"
+  ensure_registration
+  export SYNAPSE_APPSERVICE_DIR="$APPSERVICE_DIR"
   for c in "${components[@]}"; do
     log "starting $c (first run installs it; Ollama is built from source, several minutes)"
     bash "tools/env/$c.sh" start >"$SERVICES_DIR/$c.start.log" 2>&1 &
     pids+=($!)
   done
-  source tools/bootstrap/deps.sh
   log "building the services"
   npx nx run-many -t build --projects='@parley/ingest,@parley/classifier,@parley/crm-sink' --output-style=static >"$SERVICES_DIR/build.log" 2>&1 \
     || { show_log_tail "$SERVICES_DIR/build.log"; die "build failed"; }

@@ -148,6 +148,20 @@ export const classifierService: ServiceDefinition<typeof classifierSettings> = {
         },
       });
     };
+    // Readiness before the first message: the model must be there (its digest is part of every label).
+    const probe = async () => {
+      while (!stopping()) {
+        try {
+          const lineage = await backend.lineage();
+          readiness.report('backend', true, `${lineage.backend} ${lineage.model} available`);
+          return;
+        } catch (error) {
+          readiness.report('backend', false, (error as Error).message);
+          await new Promise((resolve) => setTimeout(resolve, 5_000));
+        }
+      }
+    };
+    void probe();
     start().catch((error: unknown) => {
       readiness.report('kafka', false, `could not start consuming: ${(error as Error).message}`);
       logger.error({ err: (error as Error).message }, 'consumer failed to start');
