@@ -145,12 +145,19 @@ async function main(): Promise<void> {
   await produce(cachedBatch(warm, 2_000_000));
   await until(base + warm);
   base += warm;
+  // Heap in use (after V8 collected what it could) tells a leak from a raised high-water mark.
+  const heapUsed = async () => {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    return Number(/^parley_nodejs_heap_size_used_bytes\{[^}]*\} (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+  };
   const rssBefore = rss();
+  const heapBefore = await heapUsed();
   const cachedStart = performance.now();
   await produce(cachedBatch(CACHED, 3_000_000));
   await until(base + CACHED);
   const cachedRate = CACHED / ((performance.now() - cachedStart) / 1000);
   const rssAfter = rss();
+  const heapAfter = await heapUsed();
   child.kill('SIGTERM');
   await consumer.disconnect();
   await producer.disconnect();
@@ -165,6 +172,7 @@ async function main(): Promise<void> {
       `${(rssBefore / 2 ** 20).toFixed(1)} → ${(rssAfter / 2 ** 20).toFixed(1)}`,
     ],
     ['RSS growth', `${(((rssAfter - rssBefore) / rssBefore) * 100).toFixed(1)}%`],
+    ['heap used before → after (MiB)', `${(heapBefore / 2 ** 20).toFixed(1)} → ${(heapAfter / 2 ** 20).toFixed(1)}`],
   ];
   console.log(`\nclassifier benchmark: ${MESSAGES} distinct messages, ${CACHED} cached`);
   for (const [name, value] of rows) console.log(`  ${name.padEnd(60)} ${value}`);
