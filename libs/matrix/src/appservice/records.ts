@@ -1,6 +1,7 @@
 import {
   CE_TYPES,
   DATASCHEMA,
+  MATRIX_CHANNEL,
   matrixEventCeType,
   toKafkaHeaders,
   TOPICS,
@@ -36,7 +37,7 @@ export function roomStateRecord(change: RoomChange, homeserver: string): TopicRe
     schemaVersion: 1,
     roomId: room.roomId,
     homeserver,
-    channel: room.bridge?.channel ?? { protocol: 'matrix', roomType: 'unknown' },
+    channel: room.bridge?.channel ?? MATRIX_CHANNEL,
     updatedAt: new Date(change.originServerTs).toISOString(),
     updatedBy: change.eventId,
     ...(room.name !== undefined && { name: room.name }),
