@@ -1,5 +1,11 @@
 #!/usr/bin/env node
 import { startService } from '@parley/service-runtime';
+import { bootstrapCommand } from './bootstrap-command.ts';
 import { crmSinkService } from './service.ts';
 
-await startService(crmSinkService);
+const [command, ...rest] = process.argv.slice(2);
+if (command === 'bootstrap') {
+  process.exitCode = await bootstrapCommand(rest);
+} else {
+  await startService(crmSinkService);
+}

@@ -1,12 +1,139 @@
+import { RoomStateV1, topicDefinitions } from '@parley/contracts';
+import { CrmPlanner, CrmSync, ROOM_KEY_PREFIX, type RoomMemory } from '@parley/crm';
+import {
+  AcknowledgedProducer,
+  CompactedTopicMap,
+  createKafkaClient,
+  ensureTopics,
+  runBatchConsumer,
+  TopicFollower,
+} from '@parley/kafka';
 import type { ServiceDefinition } from '@parley/service-runtime';
-import type { ZodRawShape } from 'zod';
+import { Counter } from 'prom-client';
+import { crmSinkSettings } from './settings.ts';
+import { followUpsFromSettings, targetFromSettings } from './target-from-settings.ts';
 
 /** crm-sink: writes classified conversations from Kafka into Twenty CRM (or an NDJSON file). */
-/** No settings of its own yet; the base settings (HTTP, logging, drain) apply. */
-const settings = {} satisfies ZodRawShape;
-
-export const crmSinkService: ServiceDefinition<typeof settings> = {
+export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
   name: 'crm-sink',
-  settings,
-  wire: async () => undefined,
+  settings: crmSinkSettings,
+  wire: async ({ config, logger, readiness, metrics }) => {
+    const stop = new AbortController();
+    const lifecycle = { stopping: false };
+    const stopping = () => lifecycle.stopping;
+    const requests = new Counter({
+      name: 'parley_crm_requests_total',
+      help: 'Requests to the CRM by status (429 and 5xx are retried)',
+      labelNames: ['status'],
+      registers: [metrics],
+    });
+    const outcomes = new Counter({
+      name: 'parley_crm_classifications_total',
+      help: 'Classifications by outcome',
+      labelNames: ['outcome'],
+      registers: [metrics],
+    });
+    const followUps = followUpsFromSettings(config);
+    const built = targetFromSettings(config, stop.signal, (attempt) => {
+      requests.inc({ status: String(attempt.status) });
+      if (attempt.retryInMs !== undefined)
+        logger.debug({ status: attempt.status, path: attempt.path, retryInMs: attempt.retryInMs }, 'CRM request retried');
+    });
+    readiness.expect('kafka');
+    readiness.expect('crm', `${built.kind} not written to yet`);
+
+    const kafka = createKafkaClient({ brokers: config.PARLEY_KAFKA_BROKERS, clientId: config.PARLEY_KAFKA_CLIENT_ID, logger });
+    const producer = new AcknowledgedProducer(kafka, { timeoutMs: config.PARLEY_PUBLISH_TIMEOUT_MS });
+    const consumer = kafka.consumer({ groupId: config.PARLEY_KAFKA_GROUP_ID, allowAutoTopicCreation: false });
+    const rooms = new TopicFollower(kafka, config.PARLEY_ROOMS_TOPIC, (value) => {
+      const parsed = RoomStateV1.safeParse(value);
+      return parsed.success ? parsed.data : undefined;
+    });
+    const stateStore = new CompactedTopicMap<RoomMemory>(kafka, config.PARLEY_STATE_TOPIC, ROOM_KEY_PREFIX);
+    consumer.on(consumer.events.GROUP_JOIN, () => readiness.report('kafka', true, 'consuming'));
+    consumer.on(consumer.events.CRASH, (event) => {
+      readiness.report('kafka', false, `consumer crashed: ${String(event.payload.error)}`);
+    });
+
+    let sync: CrmSync | undefined;
+    let lastInputAt = 0;
+    const start = async () => {
+      await producer.connect();
+      if (config.PARLEY_KAFKA_CREATE_TOPICS) {
+        const admin = kafka.admin();
+        await admin.connect();
+        await ensureTopics(admin, topicDefinitions(config.PARLEY_KAFKA_PARTITIONS)).finally(() => admin.disconnect());
+      }
+      if (built.kind === 'twenty' && config.PARLEY_TWENTY_BOOTSTRAP) {
+        const report = await built.target.bootstrap();
+        logger.info({ created: report.created, updated: report.updated }, 'Twenty workspace bootstrapped');
+      }
+      const restored = [...(await stateStore.load()).entries()].map(
+        ([key, memory]): [string, RoomMemory] => [key.slice(ROOM_KEY_PREFIX.length), memory],
+      );
+      await rooms.start();
+      const planner = new CrmPlanner({
+        followUps,
+        conversationUrl: config.PARLEY_CONVERSATION_URL,
+        roomName: (roomId) => rooms.get(roomId)?.name,
+        restored,
+      });
+      sync = new CrmSync({
+        planner,
+        target: built.target,
+        topics: { input: config.PARLEY_INPUT_TOPIC, state: config.PARLEY_STATE_TOPIC, deadLetters: config.PARLEY_DLQ_TOPIC },
+        source: 'parley/crm-sink',
+        logger,
+        stopping,
+        onTargetState: (ready, detail) => readiness.report('crm', ready, detail),
+        onOutcome: (outcome, count) => outcomes.inc({ outcome }, count),
+      });
+      readiness.report('crm', true, `${built.kind} ready`);
+      await consumer.connect();
+      const active = sync;
+      await runBatchConsumer({
+        consumer,
+        topic: config.PARLEY_INPUT_TOPIC,
+        maxBatch: config.PARLEY_CRM_BATCH,
+        publish: (records) => producer.publish(records),
+        handle: (messages, partition, heartbeat) => {
+          lastInputAt = Date.now();
+          return active.handle(
+            messages.map((m) => ({ value: m.value, partition, offset: m.offset })),
+            heartbeat,
+          );
+        },
+      });
+    };
+
+    // Unanswered customers in rooms that went quiet: checked by the wall clock once input has caught
+    // up (a replay of old history must not raise tasks its later messages would have prevented).
+    const dueTimer = setInterval(() => {
+      if (sync === undefined || Date.now() - lastInputAt < config.PARLEY_FOLLOW_UP_CHECK_MS) return;
+      sync
+        .flushDue(Date.now())
+        .then((records) => (records.length > 0 ? producer.publish(records) : undefined))
+        .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'follow-up check failed'));
+    }, config.PARLEY_FOLLOW_UP_CHECK_MS);
+
+    start().catch((error: unknown) => {
+      if (stopping()) return;
+      const detail = `could not start: ${(error as Error).message}`;
+      readiness.report('crm', false, detail);
+      logger.error({ err: (error as Error).message }, 'crm-sink failed to start');
+    });
+
+    return {
+      close: async () => {
+        lifecycle.stopping = true;
+        clearInterval(dueTimer);
+        // The consumer finishes its in-flight run (written, published, committed) before it leaves.
+        await consumer.disconnect();
+        stop.abort();
+        await rooms.stop();
+        await producer.disconnect();
+        await built.target.close();
+      },
+    };
+  },
 };

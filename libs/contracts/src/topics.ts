@@ -13,6 +13,10 @@ export const TOPICS = {
   classificationsDlq: 'parley.classifications.dlq',
   /** ingest's own bookkeeping (recent appservice transaction ids), compacted. */
   ingestState: 'parley.ingest.state.v1',
+  /** crm-sink's own bookkeeping (conversation episodes per room), compacted. */
+  crmSinkState: 'parley.crm-sink.state.v1',
+  /** Classifications the CRM refused for good (bad data), with the reason. */
+  crmSinkDlq: 'parley.crm-sink.dlq',
 } as const;
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
 
@@ -55,5 +59,7 @@ export function topicDefinitions(partitions: number): TopicDefinition[] {
     { name: TOPICS.classifications, partitions, config: retained(30) },
     { name: TOPICS.classificationsDlq, partitions: 1, config: retained(30) },
     { name: TOPICS.ingestState, partitions: 1, config: compacted },
+    { name: TOPICS.crmSinkState, partitions: 1, config: compacted },
+    { name: TOPICS.crmSinkDlq, partitions: 1, config: retained(30) },
   ];
 }

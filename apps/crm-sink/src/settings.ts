@@ -1,0 +1,37 @@
+import { TOPICS } from '@parley/contracts';
+import { setting } from '@parley/service-runtime';
+import { z } from 'zod';
+
+export const crmSinkSettings = {
+  PARLEY_KAFKA_BROKERS: setting.list(),
+  PARLEY_INPUT_TOPIC: z.string().min(1).default(TOPICS.classifications),
+  PARLEY_ROOMS_TOPIC: z.string().min(1).default(TOPICS.matrixRooms),
+  PARLEY_STATE_TOPIC: z.string().min(1).default(TOPICS.crmSinkState),
+  PARLEY_DLQ_TOPIC: z.string().min(1).default(TOPICS.crmSinkDlq),
+  PARLEY_KAFKA_CLIENT_ID: z.string().min(1).default('parley-crm-sink'),
+  PARLEY_KAFKA_GROUP_ID: z.string().min(1).default('parley-crm-sink'),
+  PARLEY_KAFKA_CREATE_TOPICS: setting.flag(true),
+  PARLEY_KAFKA_PARTITIONS: setting.positiveInt(6),
+  PARLEY_PUBLISH_TIMEOUT_MS: setting.positiveInt(30_000),
+  /** Classifications written per CRM batch (a few Twenty requests each). */
+  PARLEY_CRM_BATCH: setting.positiveInt(300),
+  /** twenty, ndjson, or auto: Twenty when PARLEY_TWENTY_URL is set, the NDJSON file otherwise. */
+  PARLEY_CRM_TARGET: z.enum(['auto', 'twenty', 'ndjson']).default('auto'),
+  PARLEY_TWENTY_URL: setting.url().optional(),
+  PARLEY_TWENTY_API_KEY: z.string().min(1).optional(),
+  /** Client-side budget shared by every Twenty request (Twenty documents 100 per minute). */
+  PARLEY_TWENTY_REQUESTS_PER_MINUTE: setting.positiveInt(100),
+  PARLEY_TWENTY_BURST: setting.positiveInt(5),
+  PARLEY_TWENTY_TIMEOUT_MS: setting.positiveInt(30_000),
+  PARLEY_TWENTY_BACKOFF_MAX_MS: setting.positiveInt(60_000),
+  /** Create missing objects and fields at start-up; off when a platform team manages the schema. */
+  PARLEY_TWENTY_BOOTSTRAP: setting.flag(true),
+  PARLEY_NDJSON_PATH: z.string().min(1).default('crm-records.ndjson'),
+  /** Taxonomy whose intents become Twenty's select options (the classifier's file). */
+  PARLEY_TAXONOMY_FILE: z.string().optional(),
+  PARLEY_FOLLOW_UP_RULES_FILE: z.string().optional(),
+  /** Link in follow-up tasks; {roomId} and {eventId} are filled in. */
+  PARLEY_CONVERSATION_URL: z.string().min(1).default('https://matrix.to/#/{roomId}/{eventId}'),
+  /** How often quiet rooms are checked for unanswered customers (wall clock). */
+  PARLEY_FOLLOW_UP_CHECK_MS: setting.positiveInt(60_000),
+};

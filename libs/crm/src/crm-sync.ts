@@ -1,0 +1,163 @@
+import { CE_TYPES, ClassificationV1, DATASCHEMA, toKafkaHeaders, type TopicRecord } from '@parley/contracts';
+import type { RoomMemory } from './conversations.ts';
+import type { CrmPlanner } from './planner.ts';
+import { CredentialsRejectedError, isEmptyBatch, type CrmBatch, type CrmTarget, type RejectedRecord } from './records.ts';
+
+export interface InputMessage {
+  value: Buffer | null;
+  partition: number;
+  offset: string;
+}
+
+export interface SyncLogger {
+  warn(details: Record<string, unknown>, message: string): void;
+  error(details: Record<string, unknown>, message: string): void;
+}
+
+export interface CrmSyncOptions {
+  planner: CrmPlanner;
+  target: CrmTarget;
+  topics: { input: string; state: string; deadLetters: string };
+  source: string;
+  logger: SyncLogger;
+  stopping: () => boolean;
+  /** The target's health as writes find it, for /readyz. */
+  onTargetState?: (ready: boolean, detail: string) => void;
+  onOutcome?: (outcome: 'written' | 'dead_letter', count: number) => void;
+  /** Wait between attempts after a failure that retries inside the client could not absorb. */
+  retryDelayMs?: (attempt: number) => number;
+}
+
+export const ROOM_KEY_PREFIX = 'room/';
+
+/**
+ * The sink's core: a run of Kafka messages becomes one CRM batch, written until the target confirms
+ * it. It returns what must be published before the offsets are committed: the changed room memories
+ * and dead letters for input that is not a classification or that the CRM refused for good. Runs and
+ * the wall-clock follow-up check never overlap.
+ */
+export class CrmSync {
+  private readonly options: CrmSyncOptions;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: CrmSyncOptions) {
+    this.options = options;
+  }
+
+  handle(messages: readonly InputMessage[], heartbeat: () => Promise<void>): Promise<TopicRecord[]> {
+    return this.exclusive(async () => {
+      const classifications: ClassificationV1[] = [];
+      const sources = new Map<string, InputMessage>();
+      const deadLetters: TopicRecord[] = [];
+      for (const message of messages) {
+        const raw = message.value?.toString() ?? null;
+        const parsed = safeParse(raw);
+        if (parsed === undefined) {
+          deadLetters.push(this.deadLetter('invalid_input', 'not a classification (classification.v1)', message, raw));
+          continue;
+        }
+        classifications.push(parsed);
+        sources.set(parsed.message.eventId, message);
+      }
+      const batch = this.options.planner.plan(classifications);
+      const rejected = await this.writeUntilStored(batch, heartbeat);
+      for (const record of rejected) {
+        const source = record.kind === 'message' ? sources.get(record.key) : undefined;
+        if (record.kind !== 'message' || source === undefined) {
+          this.options.logger.warn({ kind: record.kind, key: record.key, reason: record.reason }, 'CRM refused a record');
+          continue;
+        }
+        deadLetters.push(this.deadLetter('crm_rejected', record.reason, source, source.value?.toString() ?? null));
+      }
+      this.options.onOutcome?.('written', classifications.length - deadLetters.length);
+      if (deadLetters.length > 0) this.options.onOutcome?.('dead_letter', deadLetters.length);
+      return [...this.stateRecords(), ...deadLetters];
+    });
+  }
+
+  /** Writes unanswered follow-ups that fell due by the wall clock; returns the state to persist. */
+  flushDue(now: number, heartbeat: () => Promise<void> = async () => undefined): Promise<TopicRecord[]> {
+    return this.exclusive(async () => {
+      const batch = this.options.planner.due(now);
+      if (isEmptyBatch(batch)) return [];
+      await this.writeUntilStored(batch, heartbeat);
+      return this.stateRecords();
+    });
+  }
+
+  private async writeUntilStored(batch: CrmBatch, heartbeat: () => Promise<void>): Promise<RejectedRecord[]> {
+    if (isEmptyBatch(batch)) return [];
+    const delay = this.options.retryDelayMs ?? ((attempt: number) => Math.min(60_000, 1_000 * 2 ** Math.min(attempt, 6)));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const rejected = await this.options.target.write(batch, { onWait: heartbeat });
+        this.options.onTargetState?.(true, `${this.options.target.name} writes confirmed`);
+        return rejected;
+      } catch (error) {
+        if (this.options.stopping()) throw error;
+        const credentials = error instanceof CredentialsRejectedError;
+        // Credentials: stop writing and say so in /readyz; try again now and then in case they were fixed.
+        const detail = credentials
+          ? `${this.options.target.name} rejected the credentials: ${(error as Error).message}`
+          : `${this.options.target.name} write failed: ${(error as Error).message}`;
+        this.options.onTargetState?.(false, detail);
+        if (attempt === 0 || attempt % 10 === 0) this.options.logger.error({ err: detail, attempt }, 'CRM write failed; holding the partition');
+        const wait = credentials ? 60_000 : delay(attempt);
+        for (let waited = 0; waited < wait && !this.options.stopping(); waited += 1000) {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, wait - waited)));
+          await heartbeat();
+        }
+      }
+    }
+  }
+
+  private stateRecords(): TopicRecord[] {
+    return this.options.planner.conversations.takeChanged().map(([roomId, memory]): TopicRecord => ({
+      topic: this.options.topics.state,
+      key: `${ROOM_KEY_PREFIX}${roomId}`,
+      value: memory satisfies RoomMemory,
+      headers: { 'content-type': 'application/json' },
+    }));
+  }
+
+  private deadLetter(reason: string, error: string, message: InputMessage, raw: string | null): TopicRecord {
+    const failedAt = new Date().toISOString();
+    return {
+      topic: this.options.topics.deadLetters,
+      key: 'unknown',
+      value: {
+        schemaVersion: 1,
+        reason,
+        error,
+        stage: 'crm-sink',
+        source: { topic: this.options.topics.input, partition: message.partition, offset: message.offset },
+        raw,
+        failedAt,
+      },
+      headers: toKafkaHeaders({
+        id: `${this.options.topics.input}/${String(message.partition)}/${message.offset}`,
+        source: this.options.source,
+        type: CE_TYPES.deadLetter,
+        specversion: '1.0',
+        time: failedAt,
+        dataschema: DATASCHEMA.deadLetter,
+      }),
+    };
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const turn = this.queue.then(work);
+    this.queue = turn.catch(() => undefined);
+    return turn;
+  }
+}
+
+function safeParse(raw: string | null): ClassificationV1 | undefined {
+  if (raw === null) return undefined;
+  try {
+    const result = ClassificationV1.safeParse(JSON.parse(raw));
+    return result.success ? result.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

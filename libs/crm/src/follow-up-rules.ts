@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { Sentiment } from '@parley/contracts';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const ruleId = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
+const title = z.string().min(1).describe('Task title; {intent}, {sentiment}, {contact} and {room} are filled in');
+
+/** A labelled customer message matching every condition given. */
+export const LabelRule = z.object({
+  id: ruleId,
+  kind: z.literal('label'),
+  sentiments: z.array(Sentiment).min(1).optional(),
+  intents: z.array(z.string().min(1)).min(1).optional(),
+  minConfidence: z.number().min(0).max(1).default(0),
+  title,
+  dueInMinutes: z.number().int().positive().default(240),
+});
+
+/** A customer message that nobody on the business side answered within `afterMinutes`. */
+export const UnansweredRule = z.object({
+  id: ruleId,
+  kind: z.literal('unanswered'),
+  afterMinutes: z.number().int().positive(),
+  title,
+  dueInMinutes: z.number().int().positive().default(60),
+});
+
+export const FollowUpConfig = z
+  .object({
+    /** Silence (event time) after which a room's next message starts a new conversation episode. */
+    episodeGapMinutes: z.number().int().positive().default(24 * 60),
+    rules: z.array(z.discriminatedUnion('kind', [LabelRule, UnansweredRule])).refine(
+      (rules) => new Set(rules.map((r) => r.id)).size === rules.length,
+      'rule ids must be unique',
+    ),
+  })
+  .strict();
+export type FollowUpConfig = z.infer<typeof FollowUpConfig>;
+export type FollowUpRule = FollowUpConfig['rules'][number];
+
+export const DEFAULT_FOLLOW_UPS: FollowUpConfig = FollowUpConfig.parse({
+  rules: [
+    {
+      id: 'unhappy-customer',
+      kind: 'label',
+      sentiments: ['negative'],
+      intents: ['complaint', 'cancellation', 'refund'],
+      title: 'Unhappy customer ({intent}) in {room}',
+      dueInMinutes: 240,
+    },
+    { id: 'unanswered', kind: 'unanswered', afterMinutes: 60, title: 'Customer waiting for an answer in {room}' },
+  ],
+});
+
+export class FollowUpConfigError extends Error {
+  override readonly name = 'FollowUpConfigError';
+}
+
+/** Reads follow-up rules from YAML or JSON; the message names the file and the broken rule. */
+export function loadFollowUpConfig(path: string): FollowUpConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new FollowUpConfigError(`cannot read follow-up rules ${path}: ${(error as Error).message}`);
+  }
+  const parsed = FollowUpConfig.safeParse(raw);
+  if (!parsed.success)
+    throw new FollowUpConfigError(
+      `follow-up rules ${path}: ` +
+        parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(file)'}: ${i.message}`).join('; '),
+    );
+  return parsed.data;
+}

@@ -1,0 +1,82 @@
+import type { Sentiment } from '@parley/contracts';
+
+/**
+ * A person as Parley knows them: `matrixId` and/or `whatsappId` (E.164) identify them; the
+ * `last*` fields only when this batch has a newer inbound label for them (absent fields are left alone).
+ */
+export interface ContactRecord {
+  key: string;
+  matrixId?: string;
+  whatsappId?: string;
+  firstName?: string;
+  lastName?: string;
+  lastIntent?: string;
+  lastSentiment?: Sentiment;
+  lastContactAt?: string;
+}
+
+export type Direction = 'inbound' | 'outbound' | 'unknown';
+
+/** One chat message with its labels; `externalId` (the Matrix event id) makes writes idempotent. */
+export interface ChatMessageRecord {
+  externalId: string;
+  text: string;
+  sentAt: string;
+  /** Remote network of the room: whatsapp, matrix, telegram… */
+  channel: string;
+  roomId: string;
+  /** Room name from the room-state topic, or the room id. */
+  room: string;
+  direction: Direction;
+  intent: string | null;
+  sentiment: Sentiment | null;
+  confidence: number | null;
+  /** The customer the message belongs to (sender for inbound, the room's customer for outbound). */
+  contactKey: string | null;
+  /** Set when the message was redacted: the record keeps no text or labels. */
+  redactedAt: string | null;
+}
+
+/** A follow-up task; `key` (rule, room, episode) makes it once per conversation episode. */
+export interface FollowUpRecord {
+  key: string;
+  rule: string;
+  title: string;
+  markdown: string;
+  dueAt: string;
+  contactKey: string | null;
+  roomId: string;
+}
+
+export interface CrmBatch {
+  contacts: ContactRecord[];
+  messages: ChatMessageRecord[];
+  followUps: FollowUpRecord[];
+}
+
+export interface WriteOptions {
+  /** Called at least every second while a write waits (rate limit, retries), e.g. a Kafka heartbeat. */
+  onWait?: () => Promise<void>;
+}
+
+/** A record the target refused for good (bad data, not a transient failure), with the reason. */
+export interface RejectedRecord {
+  kind: 'contact' | 'message' | 'followUp';
+  key: string;
+  reason: string;
+}
+
+/** Where CRM records go: Twenty, or an NDJSON file. A write resolves only once the records are stored. */
+export interface CrmTarget {
+  readonly name: string;
+  write(batch: CrmBatch, options?: WriteOptions): Promise<RejectedRecord[]>;
+  close(): Promise<void>;
+}
+
+export const isEmptyBatch = (batch: CrmBatch) =>
+  batch.contacts.length === 0 && batch.messages.length === 0 && batch.followUps.length === 0;
+
+/** The CRM refused the credentials (401/403). Writing stops until they work again. */
+export class CredentialsRejectedError extends Error {
+  override readonly name: string = 'CredentialsRejectedError';
+}

@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import type { Consumer, Kafka } from 'kafkajs';
+
+/**
+ * Keeps the latest value of every key of a compacted topic in memory, from its beginning and then
+ * live (for crm-sink: room names from the room-state topic). It never commits: every start reads the
+ * whole topic, which compaction keeps small.
+ */
+export class TopicFollower<T> {
+  private readonly values = new Map<string, T>();
+  private readonly kafka: Kafka;
+  private readonly topic: string;
+  private readonly parse: (value: unknown) => T | undefined;
+  private consumer: Consumer | undefined;
+
+  constructor(kafka: Kafka, topic: string, parse: (value: unknown) => T | undefined) {
+    this.kafka = kafka;
+    this.topic = topic;
+    this.parse = parse;
+  }
+
+  get(key: string): T | undefined {
+    return this.values.get(key);
+  }
+
+  async start(): Promise<void> {
+    const consumer = this.kafka.consumer({
+      groupId: `parley-follower-${randomBytes(6).toString('hex')}`,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ message }) => {
+        const key = message.key?.toString();
+        if (key === undefined) return;
+        if (message.value === null) {
+          this.values.delete(key);
+          return;
+        }
+        try {
+          const parsed = this.parse(JSON.parse(message.value.toString()));
+          if (parsed !== undefined) this.values.set(key, parsed);
+        } catch {
+          // A value that is not JSON is not ours to interpret; the key keeps its last good value.
+        }
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}

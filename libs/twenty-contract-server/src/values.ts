@@ -1,0 +1,185 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { badRequest } from './errors.ts';
+import type { FieldMetadata, MetadataStore, ObjectMetadata } from './metadata.ts';
+
+export type StoredRecord = Record<string, unknown> & { id: string; deletedAt: string | null };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Writable input keys of an object: its data fields, `id`, `position`, and join columns of MANY_TO_ONE relations. */
+export function writableFields(metadata: MetadataStore, object: ObjectMetadata): Map<string, FieldMetadata> {
+  const writable = new Map<string, FieldMetadata>();
+  for (const field of metadata.fieldsOf(object.id)) {
+    if (field.type === 'RELATION') {
+      if (field.relation?.type === 'MANY_TO_ONE' && field.relation.joinColumnName)
+        writable.set(field.relation.joinColumnName, field);
+      continue;
+    }
+    if (field.isSystem && field.name !== 'id' && field.name !== 'position') continue;
+    writable.set(field.name, field);
+  }
+  return writable;
+}
+
+/** Empty values of composite fields, as Twenty returns them for a record that never set them. */
+export function emptyValue(field: FieldMetadata): unknown {
+  switch (field.type) {
+    case 'FULL_NAME':
+      return { firstName: '', lastName: '' };
+    case 'EMAILS':
+      return { primaryEmail: '', additionalEmails: null };
+    case 'PHONES':
+      return { primaryPhoneNumber: '', primaryPhoneCountryCode: '', primaryPhoneCallingCode: '', additionalPhones: null };
+    case 'LINKS':
+      return { primaryLinkUrl: '', primaryLinkLabel: '', secondaryLinks: null };
+    case 'RICH_TEXT_V2':
+      return { markdown: null, blocknote: null };
+    case 'SELECT':
+      return typeof field.defaultValue === 'string' ? field.defaultValue.replace(/^'|'$/g, '') : null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Checks one input record against the object's fields and returns the values to store. Unknown
+ * fields and wrongly shaped values are 400s, as Twenty's input validation makes them.
+ */
+export function validateInput(
+  metadata: MetadataStore,
+  object: ObjectMetadata,
+  input: unknown,
+  recordExists: (objectId: string, id: string) => boolean,
+): Record<string, unknown> {
+  if (!isObject(input)) throw badRequest('Invalid input: a record must be a JSON object');
+  const writable = writableFields(metadata, object);
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) {
+    const field = writable.get(key);
+    if (field === undefined) {
+      if (key === 'body' && (object.nameSingular === 'note' || object.nameSingular === 'task'))
+        throw badRequest('The "body" field is deprecated, please use RICH_TEXT_V2 field "bodyV2"');
+      throw badRequest(`Object ${object.nameSingular} doesn't have any "${key}" field.`);
+    }
+    if (field.type === 'RELATION') {
+      if (value !== null && (typeof value !== 'string' || !UUID.test(value)))
+        throw badRequest(`Invalid value for "${key}": expected a UUID`);
+      const targetId = field.relation?.targetObjectMetadataId ?? '';
+      if (typeof value === 'string' && !recordExists(targetId, value))
+        throw badRequest(`insert or update on table violates foreign key constraint for "${key}"`);
+      out[key] = value;
+      continue;
+    }
+    out[key] = validateValue(field, value);
+  }
+  return out;
+}
+
+function validateValue(field: FieldMetadata, value: unknown): unknown {
+  const wrong = (expected: string) => badRequest(`Invalid value for field "${field.name}": expected ${expected}`);
+  if (value === null) {
+    if (!field.isNullable) throw badRequest(`Field "${field.name}" cannot be null`);
+    return field.type === 'FULL_NAME' || field.type === 'EMAILS' || field.type === 'PHONES' ? emptyValue(field) : null;
+  }
+  switch (field.type) {
+    case 'UUID':
+      if (typeof value !== 'string' || !UUID.test(value)) throw wrong('a UUID');
+      return value;
+    case 'TEXT':
+      if (typeof value !== 'string') throw wrong('a string');
+      return value;
+    case 'NUMBER':
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw wrong('a number');
+      return value;
+    case 'BOOLEAN':
+      if (typeof value !== 'boolean') throw wrong('a boolean');
+      return value;
+    case 'DATE_TIME':
+      if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw wrong('an ISO 8601 date-time');
+      return new Date(value).toISOString();
+    case 'POSITION':
+      if (typeof value !== 'number' && value !== 'first' && value !== 'last') throw wrong('a number, "first" or "last"');
+      return value;
+    case 'SELECT': {
+      const allowed = (field.options ?? []).map((o) => o.value);
+      if (typeof value !== 'string' || !allowed.includes(value))
+        throw badRequest(`Invalid value "${String(value)}" for field "${field.name}": allowed ${allowed.join(', ')}`);
+      return value;
+    }
+    case 'FULL_NAME':
+      return composite(field, value, { firstName: 'string', lastName: 'string' });
+    case 'EMAILS':
+      return composite(field, value, { primaryEmail: 'string', additionalEmails: 'array' });
+    case 'LINKS':
+      return composite(field, value, { primaryLinkUrl: 'string', primaryLinkLabel: 'string', secondaryLinks: 'array' });
+    case 'PHONES':
+      return phones(field, value);
+    case 'RICH_TEXT_V2':
+      return richText(field, value);
+    default:
+      throw badRequest(`Field "${field.name}" cannot be written`);
+  }
+}
+
+function composite(field: FieldMetadata, value: unknown, shape: Record<string, 'string' | 'array'>) {
+  if (!isObject(value)) throw badRequest(`Invalid value for field "${field.name}": expected an object`);
+  const out = { ...(emptyValue(field) as Record<string, unknown>) };
+  for (const [key, sub] of Object.entries(value)) {
+    const kind = shape[key];
+    if (kind === undefined) throw badRequest(`Invalid value for field "${field.name}": unknown sub-field "${key}"`);
+    const ok = sub === null || (kind === 'string' ? typeof sub === 'string' : Array.isArray(sub));
+    if (!ok) throw badRequest(`Invalid value for field "${field.name}.${key}": expected a ${kind}`);
+    out[key] = sub;
+  }
+  return out;
+}
+
+/** E.164 numbers are parsed (libphonenumber): the national number is stored and the codes filled in. */
+function phones(field: FieldMetadata, value: unknown) {
+  const out = composite(field, value, {
+    primaryPhoneNumber: 'string',
+    primaryPhoneCountryCode: 'string',
+    primaryPhoneCallingCode: 'string',
+    additionalPhones: 'array',
+  }) as Record<string, string | null>;
+  const number = out.primaryPhoneNumber ?? '';
+  if (number.startsWith('+')) {
+    const parsed = parsePhoneNumberFromString(number);
+    if (parsed === undefined) throw badRequest(`Invalid phone number "${number}" for field "${field.name}"`);
+    const callingCode = `+${parsed.countryCallingCode}`;
+    if (out.primaryPhoneCallingCode && out.primaryPhoneCallingCode !== callingCode)
+      throw badRequest(`Calling code ${out.primaryPhoneCallingCode} contradicts phone number ${number}`);
+    out.primaryPhoneNumber = parsed.nationalNumber;
+    out.primaryPhoneCallingCode = callingCode;
+    out.primaryPhoneCountryCode = parsed.country ?? out.primaryPhoneCountryCode ?? '';
+  }
+  return out;
+}
+
+/** Markdown alone is accepted and converted to BlockNote JSON, as newer Twenty servers do. */
+function richText(field: FieldMetadata, value: unknown) {
+  const out = composite(field, value, { markdown: 'string', blocknote: 'string' }) as Record<string, string | null>;
+  if (out.markdown && !out.blocknote)
+    out.blocknote = JSON.stringify(
+      out.markdown.split('\n\n').map((paragraph) => ({
+        type: 'paragraph',
+        content: [{ type: 'text', text: paragraph, styles: {} }],
+      })),
+    );
+  return out;
+}
+
+/** The value a unique field is compared on: for composites, their first sub-field (twenty.md §2). */
+export function uniqueKey(field: FieldMetadata, value: unknown): string | undefined {
+  const sub: Record<string, string> = {
+    EMAILS: 'primaryEmail',
+    LINKS: 'primaryLinkUrl',
+    PHONES: 'primaryPhoneNumber',
+    FULL_NAME: 'firstName',
+  };
+  const key = sub[field.type];
+  const raw = key === undefined ? value : isObject(value) ? value[key] : undefined;
+  if (raw === null || raw === undefined || raw === '') return undefined;
+  return typeof raw === 'string' ? raw : JSON.stringify(raw);
+}

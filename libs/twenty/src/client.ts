@@ -1,0 +1,152 @@
+import { TwentyAuthError, TwentyRequestError, TwentyStoppedError } from './errors.ts';
+import { sleep, type TokenBucket } from './token-bucket.ts';
+
+export interface TwentyClientOptions {
+  baseUrl: string;
+  apiKey: string;
+  /** Shared by every request, reads included. */
+  bucket: TokenBucket;
+  requestTimeoutMs?: number;
+  /** Backoff after 429, 5xx and network errors: full jitter on base·2^attempt, capped. */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Aborts waits and retries when the service stops. */
+  signal?: AbortSignal;
+  /** Told about every attempt, for metrics and logs. */
+  onAttempt?: (attempt: { method: string; path: string; status: number | 'network'; retryInMs?: number }) => void;
+}
+
+export interface RequestOptions {
+  /** Called at least every second while the request waits (a Kafka heartbeat keeps the partition). */
+  onWait?: () => Promise<void>;
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * Twenty's REST API. Every request takes a token from the shared bucket; 429, 5xx and network errors
+ * are retried with exponential backoff and jitter for as long as it takes (nothing is dropped while
+ * Twenty is down); 401/403 become `TwentyAuthError`; other 4xx become `TwentyRequestError`.
+ */
+export class TwentyClient {
+  private readonly options: Required<Omit<TwentyClientOptions, 'signal' | 'onAttempt'>> &
+    Pick<TwentyClientOptions, 'signal' | 'onAttempt'>;
+
+  constructor(options: TwentyClientOptions) {
+    this.options = {
+      requestTimeoutMs: 30_000,
+      backoffBaseMs: 500,
+      backoffMaxMs: 60_000,
+      ...options,
+      baseUrl: options.baseUrl.replace(/\/$/, ''),
+    };
+  }
+
+  get = (path: string, options?: RequestOptions) => this.request('GET', path, undefined, options);
+  post = (path: string, body: unknown, options?: RequestOptions) => this.request('POST', path, body, options);
+  patch = (path: string, body: unknown, options?: RequestOptions) => this.request('PATCH', path, body, options);
+  delete = (path: string, options?: RequestOptions) => this.request('DELETE', path, undefined, options);
+
+  async request(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<Json> {
+    const { signal } = this.options;
+    for (let attempt = 0; ; attempt++) {
+      if (signal?.aborted) throw new TwentyStoppedError(`stopped before ${method} ${path}`);
+      await this.waitFor(this.options.bucket.take(signal), options.onWait);
+      let response: Response;
+      try {
+        const timeout = AbortSignal.timeout(this.options.requestTimeoutMs);
+        response = await fetch(`${this.options.baseUrl}${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${this.options.apiKey}`,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        });
+      } catch (error) {
+        if (signal?.aborted) throw new TwentyStoppedError(`stopped during ${method} ${path}`);
+        const retryInMs = this.backoff(attempt);
+        this.options.onAttempt?.({ method, path, status: 'network', retryInMs });
+        void error;
+        await this.pause(retryInMs, options.onWait);
+        continue;
+      }
+      const text = await response.text();
+      if (response.ok) {
+        this.options.onAttempt?.({ method, path, status: response.status });
+        return text === '' ? {} : (JSON.parse(text) as Json);
+      }
+      if (response.status === 429 || response.status >= 500) {
+        const retryInMs = this.backoff(attempt);
+        this.options.onAttempt?.({ method, path, status: response.status, retryInMs });
+        await this.pause(retryInMs, options.onWait);
+        continue;
+      }
+      this.options.onAttempt?.({ method, path, status: response.status });
+      const { messages, code } = parseError(text);
+      if (response.status === 401 || response.status === 403)
+        throw new TwentyAuthError(method, path, response.status, messages);
+      throw new TwentyRequestError(method, path, response.status, messages, code);
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const ceiling = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** Math.min(attempt, 20));
+    return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+  }
+
+  private async pause(ms: number, onWait: (() => Promise<void>) | undefined): Promise<void> {
+    for (let waited = 0; waited < ms; waited += 1000) {
+      await this.guard(sleep(Math.min(1000, ms - waited), this.options.signal));
+      await onWait?.();
+    }
+  }
+
+  /** Waits for `promise`, calling `onWait` every second meanwhile. */
+  private async waitFor(promise: Promise<void>, onWait: (() => Promise<void>) | undefined): Promise<void> {
+    let done = false;
+    const guarded = this.guard(promise).finally(() => (done = true));
+    while (!done) {
+      await Promise.race([guarded, sleep(1000)]);
+      if (!done) await onWait?.();
+    }
+    await guarded;
+  }
+
+  private async guard(promise: Promise<void>): Promise<void> {
+    try {
+      await promise;
+    } catch (error) {
+      if (this.options.signal?.aborted) throw new TwentyStoppedError('stopped while waiting');
+      throw error;
+    }
+  }
+}
+
+function parseError(text: string): { messages: string[]; code?: string } {
+  try {
+    const body = JSON.parse(text) as { messages?: unknown; message?: unknown; code?: unknown };
+    const messages = Array.isArray(body.messages)
+      ? body.messages.map(String)
+      : typeof body.message === 'string'
+        ? [body.message]
+        : [text.slice(0, 500)];
+    return { messages, ...(typeof body.code === 'string' ? { code: body.code } : {}) };
+  } catch {
+    return { messages: [text.slice(0, 500)] };
+  }
+}
+
+/** Twenty's envelopes differ between handlers ({data:{createPeople:[…]}} or {data:{people:[…]}}); read generically. */
+export function dataOf(body: Json): unknown {
+  const data = body.data;
+  if (typeof data !== 'object' || data === null) return undefined;
+  const values = Object.values(data);
+  return values.length === 1 ? values[0] : data;
+}
+
+export function recordsOf(body: Json): Json[] {
+  const value = dataOf(body);
+  return Array.isArray(value) ? (value as Json[]) : [];
+}

@@ -1,0 +1,139 @@
+/** Colours Twenty accepts for select options. */
+type Colour = 'green' | 'turquoise' | 'sky' | 'blue' | 'purple' | 'pink' | 'red' | 'orange' | 'yellow' | 'gray';
+
+export interface OptionSpec {
+  value: string;
+  label: string;
+  color: Colour;
+}
+
+export interface FieldSpec {
+  name: string;
+  label: string;
+  type: 'TEXT' | 'NUMBER' | 'DATE_TIME' | 'SELECT' | 'RELATION';
+  description: string;
+  isUnique?: boolean;
+  options?: OptionSpec[];
+  /** MANY_TO_ONE to this object (by singular name), with the label of the inverse field. */
+  relation?: { target: string; inverseLabel: string };
+}
+
+export interface ObjectSpec {
+  nameSingular: string;
+  namePlural: string;
+  labelSingular: string;
+  labelPlural: string;
+  description: string;
+  icon: string;
+}
+
+export interface WorkspaceSchema {
+  /** Custom objects Parley creates. */
+  objects: ObjectSpec[];
+  /** Fields Parley needs, by object singular name. */
+  fields: Record<string, FieldSpec[]>;
+}
+
+/** A label as a select value: Twenty wants GraphQL enum names (upper case, digits, underscores). */
+export function optionValue(label: string): string {
+  const value = label
+    .normalize('NFKD')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .toUpperCase();
+  return /^[A-Z]/.test(value) ? value : `V_${value}`;
+}
+
+const COLOURS: Colour[] = ['blue', 'green', 'orange', 'purple', 'red', 'sky', 'pink', 'turquoise', 'yellow', 'gray'];
+const labelOf = (value: string) => value.charAt(0) + value.slice(1).toLowerCase().replaceAll('_', ' ');
+
+export const intentOptions = (intents: readonly string[]): OptionSpec[] =>
+  intents.map((intent, i) => ({ value: optionValue(intent), label: labelOf(optionValue(intent)), color: COLOURS[i % COLOURS.length] ?? 'gray' }));
+
+export const SENTIMENT_OPTIONS: OptionSpec[] = [
+  { value: 'POSITIVE', label: 'Positive', color: 'green' },
+  { value: 'NEUTRAL', label: 'Neutral', color: 'gray' },
+  { value: 'NEGATIVE', label: 'Negative', color: 'red' },
+];
+
+/** Networks with their own channel option; anything else is OTHER. */
+export const CHANNELS = ['WHATSAPP', 'MATRIX', 'TELEGRAM', 'SIGNAL', 'INSTAGRAM', 'MESSENGER', 'OTHER'];
+export const channelValue = (protocol: string) => (CHANNELS.includes(optionValue(protocol)) ? optionValue(protocol) : 'OTHER');
+
+/** What Parley needs in a Twenty workspace, given the taxonomy's intents. */
+export function parleySchema(intents: readonly string[]): WorkspaceSchema {
+  const intentField = (name: string, label: string): FieldSpec => ({
+    name,
+    label,
+    type: 'SELECT',
+    description: 'Intent from the Parley taxonomy',
+    options: intentOptions(intents),
+  });
+  const sentimentField = (name: string, label: string): FieldSpec => ({
+    name,
+    label,
+    type: 'SELECT',
+    description: 'Sentiment classified by Parley',
+    options: SENTIMENT_OPTIONS,
+  });
+  return {
+    objects: [
+      {
+        nameSingular: 'chatMessage',
+        namePlural: 'chatMessages',
+        labelSingular: 'Chat message',
+        labelPlural: 'Chat messages',
+        description: 'A chat message (WhatsApp, Matrix…) with the intent and sentiment Parley classified',
+        icon: 'IconMessage',
+      },
+    ],
+    fields: {
+      person: [
+        { name: 'matrixId', label: 'Matrix ID', type: 'TEXT', isUnique: true, description: 'Matrix user id, e.g. @whatsapp_4915…:example.org' },
+        { name: 'whatsappId', label: 'WhatsApp ID', type: 'TEXT', isUnique: true, description: 'WhatsApp number in E.164' },
+        intentField('lastIntent', 'Last intent'),
+        sentimentField('lastSentiment', 'Last sentiment'),
+        { name: 'lastContactAt', label: 'Last contact', type: 'DATE_TIME', description: 'When the person last wrote' },
+      ],
+      chatMessage: [
+        { name: 'externalId', label: 'External ID', type: 'TEXT', isUnique: true, description: 'Matrix event id' },
+        { name: 'text', label: 'Text', type: 'TEXT', description: 'Message text (latest edit); empty once redacted' },
+        { name: 'sentAt', label: 'Sent at', type: 'DATE_TIME', description: 'When the message was sent' },
+        {
+          name: 'channel',
+          label: 'Channel',
+          type: 'SELECT',
+          description: 'Network the conversation is on',
+          options: CHANNELS.map((value, i) => ({ value, label: labelOf(value), color: COLOURS[i % COLOURS.length] ?? 'gray' })),
+        },
+        { name: 'room', label: 'Room', type: 'TEXT', description: 'Conversation name' },
+        { name: 'roomId', label: 'Room ID', type: 'TEXT', description: 'Matrix room id' },
+        {
+          name: 'direction',
+          label: 'Direction',
+          type: 'SELECT',
+          description: 'Inbound from the customer or outbound from the business',
+          options: [
+            { value: 'INBOUND', label: 'Inbound', color: 'blue' },
+            { value: 'OUTBOUND', label: 'Outbound', color: 'green' },
+            { value: 'UNKNOWN', label: 'Unknown', color: 'gray' },
+          ],
+        },
+        intentField('intent', 'Intent'),
+        sentimentField('sentiment', 'Sentiment'),
+        { name: 'confidence', label: 'Confidence', type: 'NUMBER', description: 'Lower of intent and sentiment confidence, 0–1' },
+        { name: 'redactedAt', label: 'Redacted at', type: 'DATE_TIME', description: 'Set when the message was redacted' },
+        {
+          name: 'person',
+          label: 'Person',
+          type: 'RELATION',
+          description: 'The customer of the conversation',
+          relation: { target: 'person', inverseLabel: 'Chat messages' },
+        },
+      ],
+      task: [
+        { name: 'parleyKey', label: 'Parley key', type: 'TEXT', isUnique: true, description: 'Follow-up rule, room and episode; one task each' },
+      ],
+    },
+  };
+}
