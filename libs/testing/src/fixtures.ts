@@ -1,4 +1,4 @@
-import type { MatrixEventV1 } from '@parley/contracts';
+import type { LabelV1, MatrixEventV1, RetractionV1, Sentiment } from '@parley/contracts';
 import { uniqueName } from './unique.ts';
 
 let sequence = 0;
@@ -29,5 +29,80 @@ export function sampleMatrixEvent(partial: Partial<MatrixEventV1> = {}): MatrixE
     origin: { via: 'appservice' },
     raw: {},
     ...partial,
+  };
+}
+
+export interface SampleLabelOptions {
+  roomId?: string;
+  eventId?: string;
+  /** A WhatsApp customer (+49151…) by default; 'business' is an agent's reply. */
+  from?: { phone: string; name?: string } | 'business';
+  sentAt?: string;
+  text?: string;
+  intent?: string;
+  sentiment?: Sentiment;
+  confidence?: number;
+}
+
+/** A valid label of a WhatsApp DM message, for tests of what consumes the classifications topic. */
+export function sampleLabel(options: SampleLabelOptions = {}): LabelV1 {
+  sequence += 1;
+  const from = options.from ?? { phone: '+4915100000001', name: 'Anna Schmidt' };
+  const sender =
+    from === 'business'
+      ? { userId: '@agent:parley.test', displayName: 'Agent', isBridgeGhost: false, side: 'business' as const }
+      : {
+          userId: `@whatsapp_${from.phone.slice(1)}:parley.test`,
+          ...(from.name === undefined ? {} : { displayName: from.name }),
+          isBridgeGhost: true,
+          remoteUserId: from.phone,
+          side: 'customer' as const,
+        };
+  const eventId = options.eventId ?? `$${uniqueName('e')}`;
+  const sentAt = options.sentAt ?? new Date(1_764_000_000_000 + sequence * 1000).toISOString();
+  const confidence = options.confidence ?? 0.9;
+  return {
+    schemaVersion: 1,
+    kind: 'label',
+    id: `${eventId}/label`,
+    sourceEventId: eventId,
+    message: {
+      eventId,
+      roomId: options.roomId ?? '!room:parley.test',
+      sender,
+      channel: { protocol: 'whatsapp', roomType: 'dm' },
+      sentAt,
+      msgtype: 'm.text',
+      text: options.text ?? 'Hello, where is my order?',
+    },
+    classifiedAt: sentAt,
+    intent: { label: options.intent ?? 'order_status', confidence },
+    sentiment: {
+      label: options.sentiment ?? 'neutral',
+      score: options.sentiment === 'negative' ? -0.6 : options.sentiment === 'positive' ? 0.6 : 0,
+      confidence,
+    },
+    language: 'en',
+    keywords: [],
+    lineage: {
+      backend: 'baseline',
+      model: 'baseline',
+      modelDigest: 'test',
+      promptVersion: 'p3',
+      taxonomy: 'customer-default',
+      taxonomyVersion: '1',
+    },
+  };
+}
+
+/** The retraction the classifier emits when a labelled message is redacted. */
+export function sampleRetraction(label: LabelV1, redactionEventId = `$${uniqueName('r')}`): RetractionV1 {
+  return {
+    schemaVersion: 1,
+    kind: 'retraction',
+    id: `${redactionEventId}/retraction`,
+    sourceEventId: redactionEventId,
+    message: label.message,
+    classifiedAt: new Date(Date.parse(label.message.sentAt) + 60_000).toISOString(),
   };
 }

@@ -22,4 +22,4 @@ export { waitFor } from './wait.ts';
 export { runServiceToExit, spawnService, type ServiceProcess, type SpawnServiceOptions } from './service-process.ts';
 export { describeServiceLifecycle } from './service-lifecycle-suite.ts';
 export { freePort } from './ports.ts';
-export { sampleMatrixEvent } from './fixtures.ts';
+export { sampleLabel, sampleMatrixEvent, sampleRetraction, type SampleLabelOptions } from './fixtures.ts';
