@@ -1,3 +1,4 @@
 import { projectTestConfig } from '../../vitest.shared.ts';
 
-export default projectTestConfig();
+// One file at a time: the sink processes and the contract server are heavy for two cores.
+export default projectTestConfig({ fileParallelism: false });

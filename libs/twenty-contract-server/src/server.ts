@@ -28,6 +28,7 @@ export interface Faults {
 }
 
 export interface LoggedRequest {
+  /** When the request arrived (ms since the epoch), before any injected latency. */
   at: number;
   method: string;
   path: string;
@@ -77,8 +78,10 @@ export function buildApp(options: ContractServerOptions): {
     return object;
   };
 
+  const arrivals = new WeakMap<FastifyRequest, number>();
   server.addHook('onRequest', async (request: FastifyRequest) => {
     if (!request.url.startsWith('/rest/')) return;
+    arrivals.set(request, Date.now());
     if (request.headers.authorization !== `Bearer ${options.apiKey}`)
       throw new ContractError(401, 'Token invalid.', 'UNAUTHENTICATED');
     if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
@@ -100,7 +103,7 @@ export function buildApp(options: ContractServerOptions): {
     if (!request.url.startsWith('/rest/')) return;
     const path = request.url.split('?')[0] ?? request.url;
     requests.push({
-      at: Date.now(),
+      at: arrivals.get(request) ?? Date.now(),
       method: request.method,
       path,
       status: reply.statusCode,

@@ -1,0 +1,93 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ClassificationV1 } from '@parley/contracts';
+import { spawnService, uniqueName, waitFor, type ServiceProcess, type TestKafka } from '@parley/testing';
+
+export const entry = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+
+export interface SinkTopics {
+  input: string;
+  rooms: string;
+  state: string;
+  dlq: string;
+}
+
+/** Unique topics for one test, so tests never see each other's records. */
+export async function sinkTopics(kafka: TestKafka): Promise<SinkTopics> {
+  return {
+    input: await kafka.createTopic('classifications', 3),
+    rooms: await kafka.createTopic('rooms', 3),
+    state: await kafka.createTopic('crm-state', 1),
+    dlq: await kafka.createTopic('crm-dlq', 1),
+  };
+}
+
+export function sinkEnv(kafka: TestKafka, topics: SinkTopics, extra: Record<string, string>): Record<string, string> {
+  return {
+    PARLEY_HTTP_HOST: '127.0.0.1',
+    PARLEY_LOG_LEVEL: 'info',
+    PARLEY_KAFKA_BROKERS: kafka.brokers.join(','),
+    PARLEY_KAFKA_CREATE_TOPICS: 'false',
+    PARLEY_KAFKA_GROUP_ID: uniqueName('crm-sink'),
+    PARLEY_INPUT_TOPIC: topics.input,
+    PARLEY_ROOMS_TOPIC: topics.rooms,
+    PARLEY_STATE_TOPIC: topics.state,
+    PARLEY_DLQ_TOPIC: topics.dlq,
+    PARLEY_NDJSON_PATH: join(mkdtempSync(join(tmpdir(), 'crm-sink-')), 'records.ndjson'),
+    ...extra,
+  };
+}
+
+export async function startSink(env: Record<string, string>): Promise<ServiceProcess> {
+  return spawnService({ entry, env, startTimeoutMs: 60_000 });
+}
+
+export async function produce(
+  kafka: TestKafka,
+  topic: string,
+  values: readonly (ClassificationV1 | string)[],
+): Promise<void> {
+  const producer = kafka.client().producer();
+  await producer.connect();
+  await producer.send({
+    topic,
+    acks: -1,
+    messages: values.map((value) => ({
+      key: typeof value === 'string' ? 'garbage' : value.message.roomId,
+      value: typeof value === 'string' ? value : JSON.stringify(value),
+    })),
+  });
+  await producer.disconnect();
+}
+
+/** Waits until the sink's group has committed every offset of the topic. */
+export async function waitForCommitted(kafka: TestKafka, groupId: string, topic: string, timeoutMs = 90_000) {
+  const admin = kafka.client().admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    await waitFor(
+      `group ${groupId} to commit ${topic} to its end`,
+      async () => {
+        const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        const done = ends.every((end) => {
+          // An empty partition has nothing to commit.
+          if (BigInt(end.high) === BigInt(end.low)) return true;
+          const partition = committed?.partitions.find((p) => p.partition === end.partition);
+          return partition !== undefined && BigInt(partition.offset) >= BigInt(end.high);
+        });
+        return done ? true : undefined;
+      },
+      { timeoutMs, intervalMs: 250 },
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function readiness(sink: ServiceProcess): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${sink.url}/readyz`);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}

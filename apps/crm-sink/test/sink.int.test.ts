@@ -1,0 +1,197 @@
+import { readFileSync } from 'node:fs';
+import { DeadLetterV1, type ClassificationV1, type RoomStateV1 } from '@parley/contracts';
+import { sampleLabel, sampleRetraction, startKafka, waitFor, type ServiceProcess, type TestKafka } from '@parley/testing';
+import { startContractServer, type ContractServer } from '@parley/twenty-contract-server';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { produce, readiness, sinkEnv, sinkTopics, startSink, waitForCommitted, type SinkTopics } from './harness.ts';
+
+const KEY = 'sink-test-key';
+
+/** A day of conversations: `rooms` WhatsApp DMs, each a customer with `perRoom` labelled messages and an agent reply. */
+function conversations(rooms: number, perRoom: number, day = '2026-11-02'): ClassificationV1[] {
+  const out: ClassificationV1[] = [];
+  for (let r = 0; r < rooms; r++) {
+    const phone = `+49151${String(1_000_000 + r)}`;
+    const roomId = `!dm-${String(r)}:parley.test`;
+    for (let m = 0; m < perRoom; m++) {
+      const sentAt = new Date(Date.parse(`${day}T08:00:00Z`) + (m * 60 + r) * 1000).toISOString();
+      const unhappy = m === 1 && r % 2 === 0;
+      out.push(
+        sampleLabel({
+          roomId,
+          eventId: `$${day}-${String(r)}-${String(m)}`,
+          from: { phone, name: `Customer ${String(r)}` },
+          sentAt,
+          intent: unhappy ? 'complaint' : 'order_status',
+          sentiment: unhappy ? 'negative' : 'neutral',
+        }),
+      );
+    }
+    out.push(
+      sampleLabel({
+        roomId,
+        eventId: `$${day}-${String(r)}-reply`,
+        from: 'business',
+        sentAt: new Date(Date.parse(`${day}T08:30:00Z`) + r * 1000).toISOString(),
+        intent: 'other',
+      }),
+    );
+  }
+  return out;
+}
+
+describe('crm-sink (real Kafka, Twenty contract server)', () => {
+  let kafka: TestKafka;
+  let twenty: ContractServer;
+  let topics: SinkTopics;
+  const sinks: ServiceProcess[] = [];
+  const start = async (extra: Record<string, string> = {}) => {
+    const env = sinkEnv(kafka, topics, { PARLEY_TWENTY_URL: twenty.url, PARLEY_TWENTY_API_KEY: KEY, ...extra });
+    const sink = await startSink(env);
+    sinks.push(sink);
+    return { sink, env };
+  };
+  const stopAll = async () => {
+    for (const sink of sinks.splice(0)) expect(await sink.stop('SIGTERM'), sink.stderr()).toBe(0);
+  };
+
+  beforeAll(async () => {
+    kafka = await startKafka();
+  });
+  afterEach(async () => {
+    await stopAll();
+    await twenty.close();
+  });
+  afterAll(async () => {
+    for (const sink of sinks) await sink.stop('SIGKILL');
+  });
+
+  it('turns the classification topic into people, chat messages and follow-ups, and a replay from the start adds nothing', async () => {
+    twenty = await startContractServer({ apiKey: KEY, rateLimits: null });
+    topics = await sinkTopics(kafka);
+    const room: RoomStateV1 = {
+      schemaVersion: 1,
+      roomId: '!dm-0:parley.test',
+      homeserver: 'parley.test',
+      name: 'Customer 0 (WA)',
+      channel: { protocol: 'whatsapp', roomType: 'dm' },
+      updatedAt: '2026-11-01T00:00:00.000Z',
+      updatedBy: '$state',
+    };
+    const rooms = kafka.client().producer();
+    await rooms.connect();
+    await rooms.send({ topic: topics.rooms, acks: -1, messages: [{ key: room.roomId, value: JSON.stringify(room) }] });
+    await rooms.disconnect();
+
+    const labels = conversations(6, 5);
+    const redacted = labels[0];
+    if (redacted?.kind !== 'label') throw new Error('fixture');
+    await produce(kafka, topics.input, [...labels, sampleRetraction(redacted), 'not json at all']);
+    const { env } = await start({ PARLEY_CRM_BATCH: '25' });
+    await waitForCommitted(kafka, env.PARLEY_KAFKA_GROUP_ID ?? '', topics.input);
+
+    const people = twenty.records('person');
+    expect(people).toHaveLength(6);
+    const messages = twenty.records('chatMessage');
+    expect(messages).toHaveLength(36);
+    expect(messages.filter((m) => m.direction === 'OUTBOUND')).toHaveLength(6);
+    const first = messages.find((m) => m.externalId === redacted.message.eventId);
+    expect(first).toMatchObject({ text: '', intent: null, room: 'Customer 0 (WA)' });
+    expect(first?.redactedAt).not.toBeNull();
+    // Complaints in rooms 0, 2, 4 (one task each); every customer got a reply in time.
+    expect(twenty.records('task')).toHaveLength(3);
+    expect(twenty.records('taskTarget')).toHaveLength(3);
+    const dead = await kafka.collect(topics.dlq, (records) => records.length >= 1, 30_000);
+    expect(DeadLetterV1.parse(dead[0]?.value)).toMatchObject({ reason: 'invalid_input', stage: 'crm-sink' });
+
+    // Replay everything with a new consumer group (and the sink's saved episode memory).
+    await stopAll();
+    const snapshot = JSON.stringify({ p: twenty.records('person'), t: twenty.records('task') });
+    const replay = await start({ PARLEY_CRM_BATCH: '25' });
+    await waitForCommitted(kafka, replay.env.PARLEY_KAFKA_GROUP_ID ?? '', topics.input);
+    expect(twenty.records('person')).toHaveLength(6);
+    expect(twenty.records('chatMessage')).toHaveLength(36);
+    expect(twenty.records('task')).toHaveLength(3);
+    expect(twenty.records('taskTarget')).toHaveLength(3);
+    const after = JSON.parse(JSON.stringify({ p: twenty.records('person'), t: twenty.records('task') })) as {
+      p: { id: string; lastIntent: string }[];
+    };
+    const before = JSON.parse(snapshot) as typeof after;
+    expect(after.p.map((p) => [p.id, p.lastIntent])).toEqual(before.p.map((p) => [p.id, p.lastIntent]));
+  }, 240_000);
+
+  it('loses nothing through 429 storms and a Twenty outage, and never exceeds its request budget', async () => {
+    twenty = await startContractServer({ apiKey: KEY, rateLimits: null });
+    topics = await sinkTopics(kafka);
+    const perMinute = 600;
+    const burst = 3;
+    twenty.faults.rateLimitStorm = 8;
+    const { sink, env } = await start({
+      PARLEY_CRM_BATCH: '20',
+      PARLEY_TWENTY_REQUESTS_PER_MINUTE: String(perMinute),
+      PARLEY_TWENTY_BURST: String(burst),
+      PARLEY_TWENTY_BACKOFF_MAX_MS: '2000',
+    });
+    await produce(kafka, topics.input, conversations(10, 10, '2026-11-03'));
+    await waitFor('first writes', () => (twenty.records('chatMessage').length > 0 ? true : undefined), { timeoutMs: 60_000 });
+    // Twenty goes down for a while in the middle of the traffic.
+    twenty.faults.outage = true;
+    await produce(kafka, topics.input, conversations(10, 10, '2026-11-04'));
+    await waitFor('the sink to notice the outage', () => (twenty.requests.some((r) => r.status === 503) ? true : undefined), { timeoutMs: 30_000 });
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    twenty.faults.outage = false;
+    await waitForCommitted(kafka, env.PARLEY_KAFKA_GROUP_ID ?? '', topics.input, 180_000);
+
+    expect(twenty.records('chatMessage')).toHaveLength(220);
+    expect(twenty.records('person')).toHaveLength(10);
+    expect(twenty.requests.filter((r) => r.status === 429)).toHaveLength(8);
+    expect((await readiness(sink)).status).toBe(200);
+
+    // The budget: over any window of w ms, at most burst + perMinute·w/60000 requests (plus one for clock jitter).
+    const times = twenty.requests.map((r) => r.at).sort((a, b) => a - b);
+    for (const windowMs of [1_000, 3_000, 10_000]) {
+      const allowed = burst + Math.ceil((perMinute * windowMs) / 60_000) + 1;
+      for (let i = 0; i < times.length; i++) {
+        const inWindow = times.filter((t) => t >= (times[i] ?? 0) && t < (times[i] ?? 0) + windowMs).length;
+        expect(inWindow, `requests in ${String(windowMs)} ms from #${String(i)}`).toBeLessThanOrEqual(allowed);
+      }
+    }
+  }, 300_000);
+
+  it('stops writing and reports it in /readyz when Twenty rejects the API key', async () => {
+    twenty = await startContractServer({ apiKey: 'the-real-key', rateLimits: null });
+    topics = await sinkTopics(kafka);
+    await produce(kafka, topics.input, conversations(1, 2, '2026-11-05'));
+    const { sink } = await start({ PARLEY_TWENTY_BOOTSTRAP: 'false' });
+    const ready = await waitFor(
+      'readyz to report the rejected key',
+      async () => {
+        const report = await readiness(sink);
+        return JSON.stringify(report.body).includes('rejected the credentials') ? report : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(ready.status).toBe(503);
+    expect(twenty.records('chatMessage')).toHaveLength(0);
+    expect(JSON.stringify(sink.logs)).not.toContain(KEY);
+  }, 120_000);
+
+  it('writes NDJSON records when no Twenty URL is configured', async () => {
+    twenty = await startContractServer({ apiKey: KEY, rateLimits: null });
+    topics = await sinkTopics(kafka);
+    await produce(kafka, topics.input, conversations(2, 3, '2026-11-06'));
+    const env = sinkEnv(kafka, topics, {});
+    const sink = await startSink(env);
+    sinks.push(sink);
+    await waitForCommitted(kafka, env.PARLEY_KAFKA_GROUP_ID ?? '', topics.input);
+    const lines = readFileSync(env.PARLEY_NDJSON_PATH ?? '', 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { kind: string; key: string });
+    expect(new Set(lines.filter((l) => l.kind === 'message').map((l) => l.key)).size).toBe(8);
+    expect(new Set(lines.filter((l) => l.kind === 'contact').map((l) => l.key))).toEqual(
+      new Set(['whatsapp:+491511000000', 'whatsapp:+491511000001']),
+    );
+    expect(twenty.requests).toHaveLength(0);
+  }, 120_000);
+});
