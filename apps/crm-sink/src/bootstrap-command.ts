@@ -22,7 +22,8 @@ export async function bootstrapCommand(args: string[]): Promise<number> {
   let config;
   try {
     config = loadConfig(z.object(crmSinkSettings).partial({ PARLEY_KAFKA_BROKERS: true }), { service: 'crm-sink' });
-    if (!config.PARLEY_TWENTY_URL) throw new ConfigError([{ setting: 'PARLEY_TWENTY_URL', problem: 'required' }], 'crm-sink');
+    if (!config.PARLEY_TWENTY_URL)
+      throw new ConfigError([{ setting: 'PARLEY_TWENTY_URL', problem: 'required' }], 'crm-sink');
     if (!config.PARLEY_TWENTY_API_KEY)
       throw new ConfigError([{ setting: 'PARLEY_TWENTY_API_KEY', problem: 'required' }], 'crm-sink');
     const target = new TwentyTarget(
@@ -30,7 +31,9 @@ export async function bootstrapCommand(args: string[]): Promise<number> {
       parleySchema(intentsFromSettings({ ...config, PARLEY_KAFKA_BROKERS: [] })),
     );
     const report = await target.bootstrap();
-    process.stdout.write(`${JSON.stringify({ created: report.created, updated: report.updated, unchanged: report.unchanged.length })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ created: report.created, updated: report.updated, unchanged: report.unchanged.length })}\n`,
+    );
     return 0;
   } catch (error) {
     if (error instanceof ConfigError) {

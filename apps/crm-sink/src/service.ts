@@ -37,12 +37,19 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
     const built = targetFromSettings(config, stop.signal, (attempt) => {
       requests.inc({ status: String(attempt.status) });
       if (attempt.retryInMs !== undefined)
-        logger.debug({ status: attempt.status, path: attempt.path, retryInMs: attempt.retryInMs }, 'CRM request retried');
+        logger.debug(
+          { status: attempt.status, path: attempt.path, retryInMs: attempt.retryInMs },
+          'CRM request retried',
+        );
     });
     readiness.expect('kafka');
     readiness.expect('crm', `${built.kind} not written to yet`);
 
-    const kafka = createKafkaClient({ brokers: config.PARLEY_KAFKA_BROKERS, clientId: config.PARLEY_KAFKA_CLIENT_ID, logger });
+    const kafka = createKafkaClient({
+      brokers: config.PARLEY_KAFKA_BROKERS,
+      clientId: config.PARLEY_KAFKA_CLIENT_ID,
+      logger,
+    });
     const producer = new AcknowledgedProducer(kafka, { timeoutMs: config.PARLEY_PUBLISH_TIMEOUT_MS });
     const consumer = kafka.consumer({ groupId: config.PARLEY_KAFKA_GROUP_ID, allowAutoTopicCreation: false });
     const rooms = new TopicFollower(kafka, config.PARLEY_ROOMS_TOPIC, (value) => {
@@ -50,7 +57,9 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
       return parsed.success ? parsed.data : undefined;
     });
     const stateStore = new CompactedTopicMap<RoomMemory>(kafka, config.PARLEY_STATE_TOPIC, ROOM_KEY_PREFIX);
-    consumer.on(consumer.events.GROUP_JOIN, () => readiness.report('kafka', true, 'consuming'));
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      readiness.report('kafka', true, 'consuming');
+    });
     consumer.on(consumer.events.CRASH, (event) => {
       readiness.report('kafka', false, `consumer crashed: ${String(event.payload.error)}`);
     });
@@ -68,9 +77,10 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
         const report = await built.target.bootstrap();
         logger.info({ created: report.created, updated: report.updated }, 'Twenty workspace bootstrapped');
       }
-      const restored = [...(await stateStore.load()).entries()].map(
-        ([key, memory]): [string, RoomMemory] => [key.slice(ROOM_KEY_PREFIX.length), memory],
-      );
+      const restored = [...(await stateStore.load()).entries()].map(([key, memory]): [string, RoomMemory] => [
+        key.slice(ROOM_KEY_PREFIX.length),
+        memory,
+      ]);
       await rooms.start();
       const planner = new CrmPlanner({
         followUps,
@@ -81,12 +91,20 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
       sync = new CrmSync({
         planner,
         target: built.target,
-        topics: { input: config.PARLEY_INPUT_TOPIC, state: config.PARLEY_STATE_TOPIC, deadLetters: config.PARLEY_DLQ_TOPIC },
+        topics: {
+          input: config.PARLEY_INPUT_TOPIC,
+          state: config.PARLEY_STATE_TOPIC,
+          deadLetters: config.PARLEY_DLQ_TOPIC,
+        },
         source: 'parley/crm-sink',
         logger,
         stopping,
-        onTargetState: (ready, detail) => readiness.report('crm', ready, detail),
-        onOutcome: (outcome, count) => outcomes.inc({ outcome }, count),
+        onTargetState: (ready, detail) => {
+          readiness.report('crm', ready, detail);
+        },
+        onOutcome: (outcome, count) => {
+          outcomes.inc({ outcome }, count);
+        },
       });
       readiness.report('crm', true, `${built.kind} ready`);
       await consumer.connect();
@@ -113,7 +131,9 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
       sync
         .flushDue(Date.now())
         .then((records) => (records.length > 0 ? producer.publish(records) : undefined))
-        .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'follow-up check failed'));
+        .catch((error: unknown) => {
+          logger.warn({ err: (error as Error).message }, 'follow-up check failed');
+        });
     }, config.PARLEY_FOLLOW_UP_CHECK_MS);
 
     start().catch((error: unknown) => {

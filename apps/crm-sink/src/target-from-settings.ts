@@ -1,5 +1,11 @@
 import { defaultTaxonomyPath, loadTaxonomy, TaxonomyError } from '@parley/classification';
-import { DEFAULT_FOLLOW_UPS, FollowUpConfigError, loadFollowUpConfig, NdjsonTarget, type FollowUpConfig } from '@parley/crm';
+import {
+  DEFAULT_FOLLOW_UPS,
+  FollowUpConfigError,
+  loadFollowUpConfig,
+  NdjsonTarget,
+  type FollowUpConfig,
+} from '@parley/crm';
 import { ConfigError } from '@parley/service-runtime';
 import { parleySchema, TokenBucket, TwentyClient, TwentyTarget, type TwentyClientOptions } from '@parley/twenty';
 import type { z } from 'zod';
@@ -36,11 +42,16 @@ export function targetFromSettings(
   signal: AbortSignal,
   onAttempt?: TwentyClientOptions['onAttempt'],
 ): BuiltTarget {
-  const kind = config.PARLEY_CRM_TARGET === 'auto' ? (config.PARLEY_TWENTY_URL ? 'twenty' : 'ndjson') : config.PARLEY_CRM_TARGET;
+  const kind =
+    config.PARLEY_CRM_TARGET === 'auto' ? (config.PARLEY_TWENTY_URL ? 'twenty' : 'ndjson') : config.PARLEY_CRM_TARGET;
   if (kind === 'ndjson') return { kind, target: new NdjsonTarget(config.PARLEY_NDJSON_PATH) };
-  if (config.PARLEY_TWENTY_URL === undefined) throw problem('PARLEY_TWENTY_URL', 'required when the CRM target is twenty');
+  if (config.PARLEY_TWENTY_URL === undefined)
+    throw problem('PARLEY_TWENTY_URL', 'required when the CRM target is twenty');
   if (config.PARLEY_TWENTY_API_KEY === undefined)
-    throw problem('PARLEY_TWENTY_API_KEY', 'required when the CRM target is twenty (Settings → APIs & Webhooks in Twenty)');
+    throw problem(
+      'PARLEY_TWENTY_API_KEY',
+      'required when the CRM target is twenty (Settings → APIs & Webhooks in Twenty)',
+    );
   const client = twentyClient(config, signal, onAttempt);
   return { kind, target: new TwentyTarget(client, parleySchema(intentsFromSettings(config))) };
 }

@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { DeadLetterV1, type ClassificationV1, type RoomStateV1 } from '@parley/contracts';
-import { sampleLabel, sampleRetraction, startKafka, waitFor, type ServiceProcess, type TestKafka } from '@parley/testing';
+import {
+  sampleLabel,
+  sampleRetraction,
+  startKafka,
+  waitFor,
+  type ServiceProcess,
+  type TestKafka,
+} from '@parley/testing';
 import { startContractServer, type ContractServer } from '@parley/twenty-contract-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { produce, readiness, sinkEnv, sinkTopics, startSink, waitForCommitted, type SinkTopics } from './harness.ts';
@@ -133,11 +140,17 @@ describe('crm-sink (real Kafka, Twenty contract server)', () => {
       PARLEY_TWENTY_BACKOFF_MAX_MS: '2000',
     });
     await produce(kafka, topics.input, conversations(10, 10, '2026-11-03'));
-    await waitFor('first writes', () => (twenty.records('chatMessage').length > 0 ? true : undefined), { timeoutMs: 60_000 });
+    await waitFor('first writes', () => (twenty.records('chatMessage').length > 0 ? true : undefined), {
+      timeoutMs: 60_000,
+    });
     // Twenty goes down for a while in the middle of the traffic.
     twenty.faults.outage = true;
     await produce(kafka, topics.input, conversations(10, 10, '2026-11-04'));
-    await waitFor('the sink to notice the outage', () => (twenty.requests.some((r) => r.status === 503) ? true : undefined), { timeoutMs: 30_000 });
+    await waitFor(
+      'the sink to notice the outage',
+      () => (twenty.requests.some((r) => r.status === 503) ? true : undefined),
+      { timeoutMs: 30_000 },
+    );
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     twenty.faults.outage = false;
     await waitForCommitted(kafka, env.PARLEY_KAFKA_GROUP_ID ?? '', topics.input, 180_000);

@@ -1,7 +1,13 @@
 import { CE_TYPES, ClassificationV1, DATASCHEMA, toKafkaHeaders, type TopicRecord } from '@parley/contracts';
 import type { RoomMemory } from './conversations.ts';
 import type { CrmPlanner } from './planner.ts';
-import { CredentialsRejectedError, isEmptyBatch, type CrmBatch, type CrmTarget, type RejectedRecord } from './records.ts';
+import {
+  CredentialsRejectedError,
+  isEmptyBatch,
+  type CrmBatch,
+  type CrmTarget,
+  type RejectedRecord,
+} from './records.ts';
 
 export interface InputMessage {
   value: Buffer | null;
@@ -64,7 +70,10 @@ export class CrmSync {
       for (const record of rejected) {
         const source = record.kind === 'message' ? sources.get(record.key) : undefined;
         if (record.kind !== 'message' || source === undefined) {
-          this.options.logger.warn({ kind: record.kind, key: record.key, reason: record.reason }, 'CRM refused a record');
+          this.options.logger.warn(
+            { kind: record.kind, key: record.key, reason: record.reason },
+            'CRM refused a record',
+          );
           continue;
         }
         deadLetters.push(this.deadLetter('crm_rejected', record.reason, source, source.value?.toString() ?? null));
@@ -87,7 +96,8 @@ export class CrmSync {
 
   private async writeUntilStored(batch: CrmBatch, heartbeat: () => Promise<void>): Promise<RejectedRecord[]> {
     if (isEmptyBatch(batch)) return [];
-    const delay = this.options.retryDelayMs ?? ((attempt: number) => Math.min(60_000, 1_000 * 2 ** Math.min(attempt, 6)));
+    const delay =
+      this.options.retryDelayMs ?? ((attempt: number) => Math.min(60_000, 1_000 * 2 ** Math.min(attempt, 6)));
     for (let attempt = 0; ; attempt++) {
       try {
         const rejected = await this.options.target.write(batch, { onWait: heartbeat });
@@ -101,7 +111,8 @@ export class CrmSync {
           ? `${this.options.target.name} rejected the credentials: ${(error as Error).message}`
           : `${this.options.target.name} write failed: ${(error as Error).message}`;
         this.options.onTargetState?.(false, detail);
-        if (attempt === 0 || attempt % 10 === 0) this.options.logger.error({ err: detail, attempt }, 'CRM write failed; holding the partition');
+        if (attempt === 0 || attempt % 10 === 0)
+          this.options.logger.error({ err: detail, attempt }, 'CRM write failed; holding the partition');
         const wait = credentials ? 60_000 : delay(attempt);
         for (let waited = 0; waited < wait && !this.options.stopping(); waited += 1000) {
           await new Promise((resolve) => setTimeout(resolve, Math.min(1000, wait - waited)));

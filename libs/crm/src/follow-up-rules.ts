@@ -29,11 +29,14 @@ export const UnansweredRule = z.object({
 export const FollowUpConfig = z
   .object({
     /** Silence (event time) after which a room's next message starts a new conversation episode. */
-    episodeGapMinutes: z.number().int().positive().default(24 * 60),
-    rules: z.array(z.discriminatedUnion('kind', [LabelRule, UnansweredRule])).refine(
-      (rules) => new Set(rules.map((r) => r.id)).size === rules.length,
-      'rule ids must be unique',
-    ),
+    episodeGapMinutes: z
+      .number()
+      .int()
+      .positive()
+      .default(24 * 60),
+    rules: z
+      .array(z.discriminatedUnion('kind', [LabelRule, UnansweredRule]))
+      .refine((rules) => new Set(rules.map((r) => r.id)).size === rules.length, 'rule ids must be unique'),
   })
   .strict();
 export type FollowUpConfig = z.infer<typeof FollowUpConfig>;

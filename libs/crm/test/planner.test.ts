@@ -84,7 +84,10 @@ describe('CrmPlanner', () => {
     expect(batch.followUps.map((f) => [f.rule, f.dueAt])).toEqual([['unanswered', at(120)]]);
 
     const onTime = planner();
-    onTime.plan([sampleLabel({ roomId: ROOM, sentAt: at(0) }), sampleLabel({ roomId: ROOM, sentAt: at(30), from: 'business' })]);
+    onTime.plan([
+      sampleLabel({ roomId: ROOM, sentAt: at(0) }),
+      sampleLabel({ roomId: ROOM, sentAt: at(30), from: 'business' }),
+    ]);
     expect(onTime.due(Date.parse(at(600))).followUps).toEqual([]);
 
     const silent = planner();
@@ -100,7 +103,12 @@ describe('CrmPlanner', () => {
     const label = sampleLabel({ roomId: ROOM, text: 'my card number is 1234' });
     const batch = planner().plan([label, sampleRetraction(label)]);
     expect(batch.messages).toHaveLength(1);
-    expect(batch.messages[0]).toMatchObject({ externalId: label.message.eventId, text: '', intent: null, sentiment: null });
+    expect(batch.messages[0]).toMatchObject({
+      externalId: label.message.eventId,
+      text: '',
+      intent: null,
+      sentiment: null,
+    });
     expect(batch.messages[0]?.redactedAt).not.toBeNull();
   });
 

@@ -35,7 +35,9 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<v
         if (last === undefined) return;
         const records = await options.handle(run, batch.partition, heartbeat);
         if (records.length > 0) await options.publish(records);
-        await consumer.commitOffsets([{ topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+        await consumer.commitOffsets([
+          { topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
+        ]);
         options.onCommitted?.(batch.partition, run.length);
         await heartbeat();
       }

@@ -17,7 +17,9 @@ export function parseFilter(text: string): Condition[] {
     const match = /^([A-Za-z][\w.]*)\[(\w+)\]:(.*)$/s.exec(part.trim());
     if (!match) {
       if (/^(and|or|not)\(/.test(part.trim()))
-        throw badRequest(`filter grouping "${part.trim().split('(')[0] ?? ''}(…)" is not implemented by the contract server`);
+        throw badRequest(
+          `filter grouping "${part.trim().split('(')[0] ?? ''}(…)" is not implemented by the contract server`,
+        );
       throw badRequest(`Invalid filter: "${part}"`);
     }
     const [, path = '', comparator = '', raw = ''] = match;
@@ -87,7 +89,10 @@ export function matches(record: Record<string, unknown>, conditions: readonly Co
         const pattern = String(target)
           .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
           .replace(/%/g, '.*');
-        return typeof value === 'string' && new RegExp(`^${pattern}$`, condition.comparator === 'ilike' ? 'i' : '').test(value);
+        return (
+          typeof value === 'string' &&
+          new RegExp(`^${pattern}$`, condition.comparator === 'ilike' ? 'i' : '').test(value)
+        );
       }
       default: {
         const a = typeof value === 'number' ? value : String(value);

@@ -1,2 +1,9 @@
-export { buildApp, startContractServer, type ContractServer, type ContractServerOptions, type Faults, type LoggedRequest } from './server.ts';
+export {
+  buildApp,
+  startContractServer,
+  type ContractServer,
+  type ContractServerOptions,
+  type Faults,
+  type LoggedRequest,
+} from './server.ts';
 export { TWENTY_RATE_LIMITS, type RateLimits } from './rate-limit.ts';

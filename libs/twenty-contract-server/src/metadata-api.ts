@@ -1,10 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import { badRequest, ContractError } from './errors.ts';
-import { FIELD_TYPES, OPTION_COLORS, type FieldMetadata, type FieldType, type MetadataStore, type ObjectMetadata, type SelectOption } from './metadata.ts';
+import {
+  FIELD_TYPES,
+  OPTION_COLORS,
+  type FieldMetadata,
+  type FieldType,
+  type MetadataStore,
+  type ObjectMetadata,
+  type SelectOption,
+} from './metadata.ts';
 
 const CAMEL = /^[a-z][a-zA-Z0-9]*$/;
 const ENUM_VALUE = /^[A-Z][A-Z0-9_]*$/;
-const RESERVED = new Set(['id', 'type', 'object', 'field', 'fields', 'data', 'event', 'events', 'user', 'users', 'select', 'where', 'from', 'table']);
+const RESERVED = new Set([
+  'id',
+  'type',
+  'object',
+  'field',
+  'fields',
+  'data',
+  'event',
+  'events',
+  'user',
+  'users',
+  'select',
+  'where',
+  'from',
+  'table',
+]);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export type ObjectWithFields = ObjectMetadata & { fields: FieldMetadata[] };
@@ -16,7 +39,15 @@ export function withFields(store: MetadataStore, object: ObjectMetadata): Object
 /** POST /rest/metadata/objects: creates a custom object; a name in use is OBJECT_ALREADY_EXISTS. */
 export function createObject(store: MetadataStore, input: unknown): ObjectWithFields {
   if (!isObject(input)) throw badRequest('Invalid input: expected an object');
-  const allowed = new Set(['nameSingular', 'namePlural', 'labelSingular', 'labelPlural', 'description', 'icon', 'isLabelSyncedWithName']);
+  const allowed = new Set([
+    'nameSingular',
+    'namePlural',
+    'labelSingular',
+    'labelPlural',
+    'description',
+    'icon',
+    'isLabelSyncedWithName',
+  ]);
   for (const key of Object.keys(input)) if (!allowed.has(key)) throw badRequest(`property ${key} should not exist`);
   const { nameSingular, namePlural, labelSingular, labelPlural } = input;
   for (const [key, value] of Object.entries({ nameSingular, namePlural, labelSingular, labelPlural }))
@@ -25,7 +56,8 @@ export function createObject(store: MetadataStore, input: unknown): ObjectWithFi
     if (!CAMEL.test(name)) throw badRequest(`Name "${name}" is not in camelCase`, 'INVALID_OBJECT_INPUT');
     if (RESERVED.has(name)) throw badRequest(`The name "${name}" is not available`, 'RESERVED_KEYWORD');
   }
-  if (nameSingular === namePlural) throw badRequest('The singular and plural name cannot be the same', 'INVALID_OBJECT_INPUT');
+  if (nameSingular === namePlural)
+    throw badRequest('The singular and plural name cannot be the same', 'INVALID_OBJECT_INPUT');
   for (const object of store.objects.values())
     if ([object.nameSingular, object.namePlural].some((n) => n === nameSingular || n === namePlural))
       throw badRequest('Object already exists', 'OBJECT_ALREADY_EXISTS');
@@ -44,18 +76,40 @@ export function createObject(store: MetadataStore, input: unknown): ObjectWithFi
 /** POST /rest/metadata/fields: creates a field; a name in use is NOT_AVAILABLE. */
 export function createField(store: MetadataStore, input: unknown): FieldMetadata {
   if (!isObject(input)) throw badRequest('Invalid input: expected an object');
-  const allowed = new Set(['objectMetadataId', 'type', 'name', 'label', 'description', 'icon', 'isNullable', 'isUnique', 'options', 'defaultValue', 'settings', 'isLabelSyncedWithName', 'relationCreationPayload']);
+  const allowed = new Set([
+    'objectMetadataId',
+    'type',
+    'name',
+    'label',
+    'description',
+    'icon',
+    'isNullable',
+    'isUnique',
+    'options',
+    'defaultValue',
+    'settings',
+    'isLabelSyncedWithName',
+    'relationCreationPayload',
+  ]);
   for (const key of Object.keys(input)) if (!allowed.has(key)) throw badRequest(`property ${key} should not exist`);
   const object = typeof input.objectMetadataId === 'string' ? store.objects.get(input.objectMetadataId) : undefined;
   if (object === undefined) throw badRequest('Object metadata does not exist', 'OBJECT_METADATA_NOT_FOUND');
   const { name, label, type } = input;
-  if (typeof name !== 'string' || !CAMEL.test(name)) throw badRequest(`Name "${String(name)}" is not in camelCase`, 'INVALID_FIELD_INPUT');
+  if (typeof name !== 'string' || !CAMEL.test(name))
+    throw badRequest(`Name "${String(name)}" is not in camelCase`, 'INVALID_FIELD_INPUT');
   if (RESERVED.has(name)) throw badRequest(`The name "${name}" is not available`, 'RESERVED_KEYWORD');
   if (typeof label !== 'string' || label === '') throw badRequest('label must be a non-empty string');
-  if (typeof type !== 'string' || !(FIELD_TYPES as readonly string[]).includes(type) || type === 'UUID' || type === 'ACTOR' || type === 'POSITION')
+  if (
+    typeof type !== 'string' ||
+    !(FIELD_TYPES as readonly string[]).includes(type) ||
+    type === 'UUID' ||
+    type === 'ACTOR' ||
+    type === 'POSITION'
+  )
     throw badRequest(`Invalid field type "${String(type)}"`);
   const taken = (n: string) => store.fieldsOf(object.id).some((f) => f.name === n || f.relation?.joinColumnName === n);
-  if (taken(name)) throw badRequest(`Name "${name}" is not available as it is already used by another field`, 'NOT_AVAILABLE');
+  if (taken(name))
+    throw badRequest(`Name "${name}" is not available as it is already used by another field`, 'NOT_AVAILABLE');
   const common = {
     label,
     description: typeof input.description === 'string' ? input.description : null,
@@ -74,7 +128,10 @@ export function createField(store: MetadataStore, input: unknown): FieldMetadata
     const inverseLabel = typeof payload.targetFieldLabel === 'string' ? payload.targetFieldLabel : object.labelPlural;
     const inverseName = camelCase(inverseLabel);
     if (store.fieldsOf(target.id).some((f) => f.name === inverseName))
-      throw badRequest(`Name "${inverseName}" is not available as it is already used by another field`, 'NOT_AVAILABLE');
+      throw badRequest(
+        `Name "${inverseName}" is not available as it is already used by another field`,
+        'NOT_AVAILABLE',
+      );
     const field = store.addManyToOne(object.id, name, target.id, inverseName, inverseLabel);
     Object.assign(field, common);
     return field;
@@ -82,7 +139,8 @@ export function createField(store: MetadataStore, input: unknown): FieldMetadata
   const options = type === 'SELECT' ? validateOptions(input.options) : null;
   if (type === 'SELECT' && typeof common.defaultValue === 'string') {
     const value = common.defaultValue.replace(/^'|'$/g, '');
-    if (!options?.some((o) => o.value === value)) throw badRequest(`Default value "${value}" is not one of the options`);
+    if (!options?.some((o) => o.value === value))
+      throw badRequest(`Default value "${value}" is not one of the options`);
   }
   return store.addField(object.id, { ...common, name, type: type as FieldType, options });
 }
@@ -117,13 +175,19 @@ function validateOptions(raw: unknown): SelectOption[] {
     if (seen.has(value)) throw badRequest(`Option value "${value}" is duplicated`);
     seen.add(value);
     if (typeof label !== 'string' || label === '') throw badRequest(`Option "${value}" needs a label`);
-    if (typeof color !== 'string' || !OPTION_COLORS.includes(color)) throw badRequest(`Option "${value}" has an invalid color "${String(color)}"`);
+    if (typeof color !== 'string' || !OPTION_COLORS.includes(color))
+      throw badRequest(`Option "${value}" has an invalid color "${String(color)}"`);
     if (typeof position !== 'number') throw badRequest(`Option "${value}" needs a numeric position`);
     return { id: typeof option.id === 'string' ? option.id : randomUUID(), value, label, color, position };
   });
 }
 
 function camelCase(label: string): string {
-  const words = label.replace(/[^A-Za-z0-9 ]/g, ' ').trim().split(/\s+/);
-  return words.map((w, i) => (i === 0 ? w.toLowerCase() : w.charAt(0).toUpperCase() + w.slice(1).toLowerCase())).join('');
+  const words = label
+    .replace(/[^A-Za-z0-9 ]/g, ' ')
+    .trim()
+    .split(/\s+/);
+  return words
+    .map((w, i) => (i === 0 ? w.toLowerCase() : w.charAt(0).toUpperCase() + w.slice(1).toLowerCase()))
+    .join('');
 }

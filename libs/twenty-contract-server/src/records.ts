@@ -70,7 +70,14 @@ export class RecordStore {
       const existing = found[0];
       const record: StoredRecord =
         existing === undefined
-          ? { ...this.blank(object), ...values, id: typeof values.id === 'string' ? values.id : randomUUID(), createdAt: now, updatedAt: now, deletedAt: null }
+          ? {
+              ...this.blank(object),
+              ...values,
+              id: typeof values.id === 'string' ? values.id : randomUUID(),
+              createdAt: now,
+              updatedAt: now,
+              deletedAt: null,
+            }
           : { ...existing, ...values, id: existing.id, createdBy: existing.createdBy, updatedAt: now, deletedAt: null };
       staged.set(record.id, record);
       results.push(record);
@@ -96,7 +103,8 @@ export class RecordStore {
   delete(object: ObjectMetadata, id: string, soft: boolean): void {
     const table = this.table(object.id);
     const existing = table.get(id);
-    if (existing === undefined || (soft && existing.deletedAt !== null)) throw new ContractError(404, 'Record not found');
+    if (existing === undefined || (soft && existing.deletedAt !== null))
+      throw new ContractError(404, 'Record not found');
     if (soft) table.set(id, { ...existing, deletedAt: new Date().toISOString() });
     else table.delete(id);
   }
@@ -134,13 +142,17 @@ export class RecordStore {
     for (const field of uniqueFields) {
       const key = uniqueKey(field, values[field.name]);
       if (key === undefined) continue;
-      for (const record of table.values()) if (uniqueKey(field, record[field.name]) === key) found.set(record.id, record);
+      for (const record of table.values())
+        if (uniqueKey(field, record[field.name]) === key) found.set(record.id, record);
     }
     return [...found.values()];
   }
 
   private blank(object: ObjectMetadata): Record<string, unknown> {
-    const values: Record<string, unknown> = { position: 0, createdBy: { source: 'API', workspaceMemberId: null, name: 'API key' } };
+    const values: Record<string, unknown> = {
+      position: 0,
+      createdBy: { source: 'API', workspaceMemberId: null, name: 'API key' },
+    };
     for (const field of this.metadata.fieldsOf(object.id)) {
       if (field.isSystem) continue;
       if (field.type === 'RELATION') {

@@ -141,7 +141,11 @@ export function buildApp(options: ContractServerOptions): {
 
   // Metadata API.
   server.get<Query>('/rest/metadata/objects', async (request) => {
-    const result = page([...metadata.objects.values()].map((o) => withFields(metadata, o)), request.query, 1000);
+    const result = page(
+      [...metadata.objects.values()].map((o) => withFields(metadata, o)),
+      request.query,
+      1000,
+    );
     return { data: { objects: result.items }, pageInfo: result.pageInfo, totalCount: result.totalCount };
   });
   server.get<{ Params: { id: string } }>('/rest/metadata/objects/:id', async (request) => {

@@ -30,7 +30,12 @@ export function emptyValue(field: FieldMetadata): unknown {
     case 'EMAILS':
       return { primaryEmail: '', additionalEmails: null };
     case 'PHONES':
-      return { primaryPhoneNumber: '', primaryPhoneCountryCode: '', primaryPhoneCallingCode: '', additionalPhones: null };
+      return {
+        primaryPhoneNumber: '',
+        primaryPhoneCountryCode: '',
+        primaryPhoneCallingCode: '',
+        additionalPhones: null,
+      };
     case 'LINKS':
       return { primaryLinkUrl: '', primaryLinkLabel: '', secondaryLinks: null };
     case 'RICH_TEXT_V2':
@@ -99,12 +104,15 @@ function validateValue(field: FieldMetadata, value: unknown): unknown {
       if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw wrong('an ISO 8601 date-time');
       return new Date(value).toISOString();
     case 'POSITION':
-      if (typeof value !== 'number' && value !== 'first' && value !== 'last') throw wrong('a number, "first" or "last"');
+      if (typeof value !== 'number' && value !== 'first' && value !== 'last')
+        throw wrong('a number, "first" or "last"');
       return value;
     case 'SELECT': {
       const allowed = (field.options ?? []).map((o) => o.value);
       if (typeof value !== 'string' || !allowed.includes(value))
-        throw badRequest(`Invalid value "${String(value)}" for field "${field.name}": allowed ${allowed.join(', ')}`);
+        throw badRequest(
+          `Invalid value ${JSON.stringify(value)} for field "${field.name}": allowed ${allowed.join(', ')}`,
+        );
       return value;
     }
     case 'FULL_NAME':

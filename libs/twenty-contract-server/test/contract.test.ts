@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access --
+   Response envelopes are asserted by shape; typing each one would only restate the assertions. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startContractServer, type ContractServer } from '../src/index.ts';
 
@@ -8,14 +10,23 @@ describe('Twenty contract server (the behaviour table in README.md)', () => {
   const call = async (method: string, path: string, body?: unknown, key = KEY) => {
     const response = await fetch(`${server.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return { status: response.status, body: (await response.json()) as Record<string, any> };
   };
   const personObject = () => server.metadata.objectBySingular('person');
   const addUniqueText = (name: string) =>
-    call('POST', '/rest/metadata/fields', { objectMetadataId: personObject()?.id, type: 'TEXT', name, label: name, isUnique: true });
+    call('POST', '/rest/metadata/fields', {
+      objectMetadataId: personObject()?.id,
+      type: 'TEXT',
+      name,
+      label: name,
+      isUnique: true,
+    });
 
   beforeEach(async () => {
     server = await startContractServer({ apiKey: KEY, rateLimits: null });
@@ -25,7 +36,11 @@ describe('Twenty contract server (the behaviour table in README.md)', () => {
   it('answers 401 in Twenty’s error shape for a missing or wrong key', async () => {
     const wrong = await call('GET', '/rest/people', undefined, 'nope');
     expect(wrong.status).toBe(401);
-    expect(wrong.body).toMatchObject({ statusCode: 401, error: 'UnauthorizedException', messages: [expect.any(String)] });
+    expect(wrong.body).toMatchObject({
+      statusCode: 401,
+      error: 'UnauthorizedException',
+      messages: [expect.any(String)],
+    });
   });
 
   it('rejects unknown fields and the legacy body field with 400', async () => {
@@ -52,11 +67,19 @@ describe('Twenty contract server (the behaviour table in README.md)', () => {
   });
 
   it('caps batches at 60 records and refuses an empty batch', async () => {
-    const tooMany = await call('POST', '/rest/batch/people', Array.from({ length: 61 }, () => ({ jobTitle: 'x' })));
+    const tooMany = await call(
+      'POST',
+      '/rest/batch/people',
+      Array.from({ length: 61 }, () => ({ jobTitle: 'x' })),
+    );
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.messages[0]).toContain('Maximum number of records to upsert is 60');
     expect((await call('POST', '/rest/batch/people', [])).status).toBe(400);
-    const sixty = await call('POST', '/rest/batch/people', Array.from({ length: 60 }, () => ({ jobTitle: 'x' })));
+    const sixty = await call(
+      'POST',
+      '/rest/batch/people',
+      Array.from({ length: 60 }, () => ({ jobTitle: 'x' })),
+    );
     expect(sixty.status).toBe(201);
     expect(sixty.body.data.people).toHaveLength(60);
   });
@@ -65,7 +88,9 @@ describe('Twenty contract server (the behaviour table in README.md)', () => {
     expect((await addUniqueText('whatsappId')).status).toBe(201);
     const first = await call('POST', '/rest/people?upsert=true', { whatsappId: '+4915112345678', jobTitle: 'a' });
     const id = first.body.data.createPerson.id as string;
-    const again = await call('POST', '/rest/batch/people?upsert=true', [{ whatsappId: '+4915112345678', jobTitle: 'b' }]);
+    const again = await call('POST', '/rest/batch/people?upsert=true', [
+      { whatsappId: '+4915112345678', jobTitle: 'b' },
+    ]);
     expect(again.body.data.people[0]).toMatchObject({ id, jobTitle: 'b' });
     expect(server.records('person')).toHaveLength(1);
 
@@ -83,7 +108,10 @@ describe('Twenty contract server (the behaviour table in README.md)', () => {
     await addUniqueText('matrixId');
     await call('POST', '/rest/people', { whatsappId: '+4915112345678' });
     await call('POST', '/rest/people', { matrixId: '@anna:example.org' });
-    const conflict = await call('POST', '/rest/people?upsert=true', { whatsappId: '+4915112345678', matrixId: '@anna:example.org' });
+    const conflict = await call('POST', '/rest/people?upsert=true', {
+      whatsappId: '+4915112345678',
+      matrixId: '@anna:example.org',
+    });
     expect(conflict.status).toBe(400);
     expect(conflict.body.code).toBe('UPSERT_MULTIPLE_MATCHING_RECORDS_CONFLICT');
   });
@@ -95,26 +123,51 @@ describe('Twenty contract server (the behaviour table in README.md)', () => {
   });
 
   it('filters with eq and in, paginates with cursors and clamps limit at 200', async () => {
-    await call('POST', '/rest/batch/people', Array.from({ length: 30 }, (_, i) => ({ jobTitle: `job-${i % 3}` })));
+    await call(
+      'POST',
+      '/rest/batch/people',
+      Array.from({ length: 30 }, (_, i) => ({ jobTitle: `job-${i % 3}` })),
+    );
     const eq = await call('GET', `/rest/people?filter=${encodeURIComponent('jobTitle[eq]:"job-1"')}`);
     expect(eq.body.totalCount).toBe(10);
-    const inList = await call('GET', `/rest/people?filter=${encodeURIComponent('jobTitle[in]:["job-1","job-2"]')}&limit=15`);
+    const inList = await call(
+      'GET',
+      `/rest/people?filter=${encodeURIComponent('jobTitle[in]:["job-1","job-2"]')}&limit=15`,
+    );
     expect(inList.body.data.people).toHaveLength(15);
     expect(inList.body.pageInfo.hasNextPage).toBe(true);
-    const next = await call('GET', `/rest/people?filter=${encodeURIComponent('jobTitle[in]:["job-1","job-2"]')}&limit=15&starting_after=${inList.body.pageInfo.endCursor}`);
+    const next = await call(
+      'GET',
+      `/rest/people?filter=${encodeURIComponent('jobTitle[in]:["job-1","job-2"]')}&limit=15&starting_after=${inList.body.pageInfo.endCursor}`,
+    );
     expect(next.body.data.people).toHaveLength(5);
     expect((await call('GET', '/rest/people?limit=-1')).status).toBe(400);
   });
 
   it('creates metadata once: a second field or object of the same name is refused', async () => {
-    const field = { objectMetadataId: personObject()?.id, type: 'SELECT', name: 'lastSentiment', label: 'Last sentiment', options: [{ value: 'NEGATIVE', label: 'Negative', color: 'red', position: 0 }] };
+    const field = {
+      objectMetadataId: personObject()?.id,
+      type: 'SELECT',
+      name: 'lastSentiment',
+      label: 'Last sentiment',
+      options: [{ value: 'NEGATIVE', label: 'Negative', color: 'red', position: 0 }],
+    };
     expect((await call('POST', '/rest/metadata/fields', field)).status).toBe(201);
     const twice = await call('POST', '/rest/metadata/fields', field);
     expect(twice.status).toBe(400);
     expect(twice.body.code).toBe('NOT_AVAILABLE');
-    const badOption = await call('POST', '/rest/metadata/fields', { ...field, name: 'other', options: [{ value: 'lower', label: 'x', color: 'red', position: 0 }] });
+    const badOption = await call('POST', '/rest/metadata/fields', {
+      ...field,
+      name: 'other',
+      options: [{ value: 'lower', label: 'x', color: 'red', position: 0 }],
+    });
     expect(badOption.status).toBe(400);
-    const object = { nameSingular: 'chatMessage', namePlural: 'chatMessages', labelSingular: 'Chat message', labelPlural: 'Chat messages' };
+    const object = {
+      nameSingular: 'chatMessage',
+      namePlural: 'chatMessages',
+      labelSingular: 'Chat message',
+      labelPlural: 'Chat messages',
+    };
     expect((await call('POST', '/rest/metadata/objects', object)).status).toBe(201);
     expect((await call('POST', '/rest/metadata/objects', object)).body.code).toBe('OBJECT_ALREADY_EXISTS');
     expect((await call('GET', '/rest/chatMessages')).status).toBe(200);
@@ -122,7 +175,10 @@ describe('Twenty contract server (the behaviour table in README.md)', () => {
 
   it('rate-limits record requests with Twenty’s workspace buckets', async () => {
     await server.close();
-    server = await startContractServer({ apiKey: KEY, rateLimits: { shortLimit: 100, shortTtlMs: 1000, longLimit: 5, longTtlMs: 60_000 } });
+    server = await startContractServer({
+      apiKey: KEY,
+      rateLimits: { shortLimit: 100, shortTtlMs: 1000, longLimit: 5, longTtlMs: 60_000 },
+    });
     const statuses = [];
     for (let i = 0; i < 7; i++) statuses.push((await call('GET', '/rest/people')).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);

@@ -65,10 +65,7 @@ export async function bootstrapWorkspace(client: TwentyClient, schema: Workspace
       const have = existing.options ?? [];
       const missing = (spec.options ?? []).filter((o) => !have.some((h) => h.value === o.value));
       if (missing.length > 0) {
-        const options = [
-          ...have,
-          ...missing.map((o, i) => ({ ...o, position: have.length + i })),
-        ];
+        const options = [...have, ...missing.map((o, i) => ({ ...o, position: have.length + i }))];
         await client.patch(`/rest/metadata/fields/${existing.id}`, { options });
         report.updated.push(label);
         report.options[label] = options.map((o) => o.value);

@@ -64,11 +64,11 @@ export class TwentyClient {
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
         });
-      } catch (error) {
+      } catch {
         if (signal?.aborted) throw new TwentyStoppedError(`stopped during ${method} ${path}`);
+        // A network error or timeout: Twenty may be restarting; retried like a 503.
         const retryInMs = this.backoff(attempt);
         this.options.onAttempt?.({ method, path, status: 'network', retryInMs });
-        void error;
         await this.pause(retryInMs, options.onWait);
         continue;
       }
@@ -105,11 +105,14 @@ export class TwentyClient {
 
   /** Waits for `promise`, calling `onWait` every second meanwhile. */
   private async waitFor(promise: Promise<void>, onWait: (() => Promise<void>) | undefined): Promise<void> {
-    let done = false;
-    const guarded = this.guard(promise).finally(() => (done = true));
-    while (!done) {
+    const state = { done: false };
+    const guarded = this.guard(promise).finally(() => {
+      state.done = true;
+    });
+    for (;;) {
       await Promise.race([guarded, sleep(1000)]);
-      if (!done) await onWait?.();
+      if (state.done) break;
+      await onWait?.();
     }
     await guarded;
   }

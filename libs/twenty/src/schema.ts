@@ -48,7 +48,11 @@ const COLOURS: Colour[] = ['blue', 'green', 'orange', 'purple', 'red', 'sky', 'p
 const labelOf = (value: string) => value.charAt(0) + value.slice(1).toLowerCase().replaceAll('_', ' ');
 
 export const intentOptions = (intents: readonly string[]): OptionSpec[] =>
-  intents.map((intent, i) => ({ value: optionValue(intent), label: labelOf(optionValue(intent)), color: COLOURS[i % COLOURS.length] ?? 'gray' }));
+  intents.map((intent, i) => ({
+    value: optionValue(intent),
+    label: labelOf(optionValue(intent)),
+    color: COLOURS[i % COLOURS.length] ?? 'gray',
+  }));
 
 export const SENTIMENT_OPTIONS: OptionSpec[] = [
   { value: 'POSITIVE', label: 'Positive', color: 'green' },
@@ -58,7 +62,8 @@ export const SENTIMENT_OPTIONS: OptionSpec[] = [
 
 /** Networks with their own channel option; anything else is OTHER. */
 export const CHANNELS = ['WHATSAPP', 'MATRIX', 'TELEGRAM', 'SIGNAL', 'INSTAGRAM', 'MESSENGER', 'OTHER'];
-export const channelValue = (protocol: string) => (CHANNELS.includes(optionValue(protocol)) ? optionValue(protocol) : 'OTHER');
+export const channelValue = (protocol: string) =>
+  CHANNELS.includes(optionValue(protocol)) ? optionValue(protocol) : 'OTHER';
 
 /** What Parley needs in a Twenty workspace, given the taxonomy's intents. */
 export function parleySchema(intents: readonly string[]): WorkspaceSchema {
@@ -89,8 +94,20 @@ export function parleySchema(intents: readonly string[]): WorkspaceSchema {
     ],
     fields: {
       person: [
-        { name: 'matrixId', label: 'Matrix ID', type: 'TEXT', isUnique: true, description: 'Matrix user id, e.g. @whatsapp_4915…:example.org' },
-        { name: 'whatsappId', label: 'WhatsApp ID', type: 'TEXT', isUnique: true, description: 'WhatsApp number in E.164' },
+        {
+          name: 'matrixId',
+          label: 'Matrix ID',
+          type: 'TEXT',
+          isUnique: true,
+          description: 'Matrix user id, e.g. @whatsapp_4915…:example.org',
+        },
+        {
+          name: 'whatsappId',
+          label: 'WhatsApp ID',
+          type: 'TEXT',
+          isUnique: true,
+          description: 'WhatsApp number in E.164',
+        },
         intentField('lastIntent', 'Last intent'),
         sentimentField('lastSentiment', 'Last sentiment'),
         { name: 'lastContactAt', label: 'Last contact', type: 'DATE_TIME', description: 'When the person last wrote' },
@@ -104,7 +121,11 @@ export function parleySchema(intents: readonly string[]): WorkspaceSchema {
           label: 'Channel',
           type: 'SELECT',
           description: 'Network the conversation is on',
-          options: CHANNELS.map((value, i) => ({ value, label: labelOf(value), color: COLOURS[i % COLOURS.length] ?? 'gray' })),
+          options: CHANNELS.map((value, i) => ({
+            value,
+            label: labelOf(value),
+            color: COLOURS[i % COLOURS.length] ?? 'gray',
+          })),
         },
         { name: 'room', label: 'Room', type: 'TEXT', description: 'Conversation name' },
         { name: 'roomId', label: 'Room ID', type: 'TEXT', description: 'Matrix room id' },
@@ -121,8 +142,18 @@ export function parleySchema(intents: readonly string[]): WorkspaceSchema {
         },
         intentField('intent', 'Intent'),
         sentimentField('sentiment', 'Sentiment'),
-        { name: 'confidence', label: 'Confidence', type: 'NUMBER', description: 'Lower of intent and sentiment confidence, 0–1' },
-        { name: 'redactedAt', label: 'Redacted at', type: 'DATE_TIME', description: 'Set when the message was redacted' },
+        {
+          name: 'confidence',
+          label: 'Confidence',
+          type: 'NUMBER',
+          description: 'Lower of intent and sentiment confidence, 0–1',
+        },
+        {
+          name: 'redactedAt',
+          label: 'Redacted at',
+          type: 'DATE_TIME',
+          description: 'Set when the message was redacted',
+        },
         {
           name: 'person',
           label: 'Person',
@@ -132,7 +163,13 @@ export function parleySchema(intents: readonly string[]): WorkspaceSchema {
         },
       ],
       task: [
-        { name: 'parleyKey', label: 'Parley key', type: 'TEXT', isUnique: true, description: 'Follow-up rule, room and episode; one task each' },
+        {
+          name: 'parleyKey',
+          label: 'Parley key',
+          type: 'TEXT',
+          isUnique: true,
+          description: 'Follow-up rule, room and episode; one task each',
+        },
       ],
     },
   };

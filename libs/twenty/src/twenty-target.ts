@@ -1,4 +1,12 @@
-import type { ChatMessageRecord, ContactRecord, CrmBatch, CrmTarget, FollowUpRecord, RejectedRecord, WriteOptions } from '@parley/crm';
+import type {
+  ChatMessageRecord,
+  ContactRecord,
+  CrmBatch,
+  CrmTarget,
+  FollowUpRecord,
+  RejectedRecord,
+  WriteOptions,
+} from '@parley/crm';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { bootstrapWorkspace, type BootstrapReport } from './bootstrap.ts';
 import { recordsOf, type TwentyClient } from './client.ts';
@@ -64,7 +72,11 @@ export class TwentyTarget implements CrmTarget {
       if (field.name === 'intent' || field.name === 'lastIntent')
         field.options = [
           ...(field.options ?? []),
-          ...extra.map((value) => ({ value, label: value.charAt(0) + value.slice(1).toLowerCase(), color: 'gray' as const })),
+          ...extra.map((value) => ({
+            value,
+            label: value.charAt(0) + value.slice(1).toLowerCase(),
+            color: 'gray' as const,
+          })),
         ];
     const report = await bootstrapWorkspace(this.client, schema);
     this.options = Object.fromEntries(Object.entries(report.options).map(([k, v]) => [k, new Set(v)]));
@@ -111,7 +123,10 @@ export class TwentyTarget implements CrmTarget {
     }
     const find = async (field: string, value: string | undefined) => {
       if (value === undefined) return undefined;
-      const body = await this.client.get(`/rest/people?filter=${encodeURIComponent(`${field}[eq]:${JSON.stringify(value)}`)}&limit=1`, options);
+      const body = await this.client.get(
+        `/rest/people?filter=${encodeURIComponent(`${field}[eq]:${JSON.stringify(value)}`)}&limit=1`,
+        options,
+      );
       return recordsOf(body)[0];
     };
     const byWhatsapp = await find('whatsappId', contact.whatsappId);
@@ -171,9 +186,13 @@ export class TwentyTarget implements CrmTarget {
   ) {
     for (const chunk of chunks(followUps, BATCH_LIMIT)) {
       const keys = chunk.map((f) => f.key);
-      const found = await this.client.get(`/rest/tasks?filter=parleyKey[in]:${quoted(keys)}&limit=${BATCH_LIMIT}`, options);
+      const found = await this.client.get(
+        `/rest/tasks?filter=parleyKey[in]:${quoted(keys)}&limit=${BATCH_LIMIT}`,
+        options,
+      );
       const taskIds = new Map<string, string>();
-      for (const task of recordsOf(found)) if (typeof task.parleyKey === 'string') taskIds.set(task.parleyKey, String(task.id));
+      for (const task of recordsOf(found))
+        if (typeof task.parleyKey === 'string') taskIds.set(task.parleyKey, String(task.id));
       const missing = chunk.filter((f) => !taskIds.has(f.key));
       if (missing.length > 0) {
         try {
@@ -184,8 +203,7 @@ export class TwentyTarget implements CrmTarget {
           });
         } catch (error) {
           if (!(error instanceof TwentyRequestError) || error.status !== 400) throw error;
-          for (const followUp of missing)
-            rejected.push({ kind: 'followUp', key: followUp.key, reason: error.message });
+          for (const followUp of missing) rejected.push({ kind: 'followUp', key: followUp.key, reason: error.message });
         }
       }
       const wanted = chunk.flatMap((f) => {
@@ -218,8 +236,7 @@ function personInput(contact: ContactRecord): Json {
         primaryPhoneCallingCode: `+${phone.countryCallingCode}`,
       };
   }
-  if (contact.firstName !== undefined)
-    input.name = { firstName: contact.firstName, lastName: contact.lastName ?? '' };
+  if (contact.firstName !== undefined) input.name = { firstName: contact.firstName, lastName: contact.lastName ?? '' };
   if (contact.lastIntent !== undefined) input.lastIntent = optionValue(contact.lastIntent);
   if (contact.lastSentiment !== undefined) input.lastSentiment = optionValue(contact.lastSentiment);
   if (contact.lastContactAt !== undefined) input.lastContactAt = contact.lastContactAt;

@@ -22,10 +22,39 @@ describe('workspace bootstrap (metadata API)', () => {
   it('creates everything on an empty workspace, and nothing on a second run', async () => {
     const first = await bootstrapWorkspace(client, parleySchema(INTENTS));
     expect(first.created).toEqual(
-      expect.arrayContaining(['chatMessage', 'person.matrixId', 'person.whatsappId', 'person.lastIntent', 'chatMessage.person', 'task.parleyKey']),
+      expect.arrayContaining([
+        'chatMessage',
+        'person.matrixId',
+        'person.whatsappId',
+        'person.lastIntent',
+        'chatMessage.person',
+        'task.parleyKey',
+      ]),
     );
-    expect(fieldNames('person')).toEqual(expect.arrayContaining(['matrixId', 'whatsappId', 'lastIntent', 'lastSentiment', 'lastContactAt', 'chatMessages']));
-    expect(fieldNames('chatMessage')).toEqual(expect.arrayContaining(['externalId', 'text', 'sentAt', 'channel', 'room', 'direction', 'intent', 'sentiment', 'confidence', 'person']));
+    expect(fieldNames('person')).toEqual(
+      expect.arrayContaining([
+        'matrixId',
+        'whatsappId',
+        'lastIntent',
+        'lastSentiment',
+        'lastContactAt',
+        'chatMessages',
+      ]),
+    );
+    expect(fieldNames('chatMessage')).toEqual(
+      expect.arrayContaining([
+        'externalId',
+        'text',
+        'sentAt',
+        'channel',
+        'room',
+        'direction',
+        'intent',
+        'sentiment',
+        'confidence',
+        'person',
+      ]),
+    );
     const writes = () => server.requests.filter((r) => r.method !== 'GET').length;
     const before = writes();
     const second = await bootstrapWorkspace(client, parleySchema(INTENTS));

@@ -45,7 +45,9 @@ describe('TwentyClient against the contract server', () => {
 
   it('turns 401 into TwentyAuthError and 400 into TwentyRequestError without retrying', async () => {
     await expect(client({ apiKey: 'wrong' }).get('/rest/people')).rejects.toBeInstanceOf(TwentyAuthError);
-    const error = await client().post('/rest/people', { nope: 1 }).catch((e: unknown) => e);
+    const error = await client()
+      .post('/rest/people', { nope: 1 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TwentyRequestError);
     expect((error as TwentyRequestError).status).toBe(400);
     expect(server.requests).toHaveLength(2);
@@ -54,7 +56,9 @@ describe('TwentyClient against the contract server', () => {
   it('stops waiting when its signal aborts', async () => {
     server.faults.outage = true;
     const stop = new AbortController();
-    setTimeout(() => stop.abort(), 300);
+    setTimeout(() => {
+      stop.abort();
+    }, 300);
     await expect(client({ signal: stop.signal, backoffBaseMs: 5_000 }).get('/rest/people')).rejects.toThrow(/stopped/);
   });
 });
