@@ -51,7 +51,12 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
       logger,
     });
     const producer = new AcknowledgedProducer(kafka, { timeoutMs: config.PARLEY_PUBLISH_TIMEOUT_MS });
-    const consumer = kafka.consumer({ groupId: config.PARLEY_KAFKA_GROUP_ID, allowAutoTopicCreation: false });
+    const consumer = kafka.consumer({
+      groupId: config.PARLEY_KAFKA_GROUP_ID,
+      allowAutoTopicCreation: false,
+      minBytes: config.PARLEY_KAFKA_MIN_BYTES,
+      maxWaitTimeInMs: config.PARLEY_KAFKA_MAX_WAIT_MS,
+    });
     const rooms = new TopicFollower(kafka, config.PARLEY_ROOMS_TOPIC, (value) => {
       const parsed = RoomStateV1.safeParse(value);
       return parsed.success ? parsed.data : undefined;

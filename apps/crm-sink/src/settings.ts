@@ -13,8 +13,11 @@ export const crmSinkSettings = {
   PARLEY_KAFKA_CREATE_TOPICS: setting.flag(true),
   PARLEY_KAFKA_PARTITIONS: setting.positiveInt(6),
   PARLEY_PUBLISH_TIMEOUT_MS: setting.positiveInt(30_000),
-  /** Classifications written per CRM batch (a few Twenty requests each). */
-  PARLEY_CRM_BATCH: setting.positiveInt(300),
+  /** Classifications written per CRM batch at most: bigger batches mean fewer Twenty requests per message. */
+  PARLEY_CRM_BATCH: setting.positiveInt(1000),
+  /** The broker holds a fetch until this many bytes are there or the wait is over, so batches fill up. */
+  PARLEY_KAFKA_MIN_BYTES: setting.positiveInt(64 * 1024),
+  PARLEY_KAFKA_MAX_WAIT_MS: setting.positiveInt(1000),
   /** twenty, ndjson, or auto: Twenty when PARLEY_TWENTY_URL is set, the NDJSON file otherwise. */
   PARLEY_CRM_TARGET: z.enum(['auto', 'twenty', 'ndjson']).default('auto'),
   PARLEY_TWENTY_URL: setting.url().optional(),

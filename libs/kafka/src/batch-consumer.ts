@@ -38,6 +38,9 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<v
         await consumer.commitOffsets([
           { topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
         ]);
+        // kafkajs fetches the next batch from the last *resolved* offset; committing alone would make
+        // it fetch this partition's messages again once the current fetch is used up.
+        payload.resolveOffset(last.offset);
         options.onCommitted?.(batch.partition, run.length);
         await heartbeat();
       }

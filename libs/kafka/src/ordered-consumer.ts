@@ -49,6 +49,9 @@ export async function runOrderedConsumer(options: OrderedConsumerOptions): Promi
         await consumer.commitOffsets([
           { topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() },
         ]);
+        // kafkajs fetches the next batch from the last *resolved* offset; committing alone would make
+        // it fetch this partition's messages again once the current fetch is used up.
+        payload.resolveOffset(lastOffset);
         options.onCommitted?.(batch.partition, handled);
         pending = [];
         handled = 0;

@@ -1,0 +1,187 @@
+// Benchmark: crm-sink against the Twenty contract server with 50 ms added latency and its rate limit
+// lifted, next to a baseline measured in the same run: a bare writer that sends the same messages as
+// 60-record batch upserts, one request after another (the least any sequential writer can do).
+//   node --conditions=@parley/source tools/bench/crm-sink.ts [--messages N] [--customers N]
+// Targets (issue #5): <= 40 Twenty requests per 1,000 classified messages, contacts included;
+// >= 200 messages/s through the sink.
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { ClassificationV1 } from '@parley/contracts';
+import { sampleLabel, spawnService, startKafka, uniqueName } from '@parley/testing';
+import { startContractServer, type ContractServer } from '@parley/twenty-contract-server';
+import { Kafka, logLevel } from 'kafkajs';
+
+const { values } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '5000' },
+    customers: { type: 'string', default: '100' },
+    'latency-ms': { type: 'string', default: '50' },
+  },
+});
+const MESSAGES = Number(values.messages);
+const CUSTOMERS = Number(values.customers);
+const LATENCY_MS = Number(values['latency-ms']);
+const KEY = 'bench-key';
+const sinkEntry = fileURLToPath(new URL('../../apps/crm-sink/src/main.ts', import.meta.url));
+
+/** Customers writing in turn, an agent answering every fifth message, one complaint in twenty. */
+function traffic(): ClassificationV1[] {
+  const start = Date.parse('2026-11-10T08:00:00Z');
+  return Array.from({ length: MESSAGES }, (_, i) => {
+    const customer = i % CUSTOMERS;
+    const complaint = i % 20 === 7;
+    return sampleLabel({
+      roomId: `!dm-${String(customer)}:bench.parley.test`,
+      eventId: `$bench-${String(i)}`,
+      from: i % 5 === 4 ? 'business' : { phone: `+49151${String(2_000_000 + customer)}`, name: `Customer ${String(customer)}` },
+      sentAt: new Date(start + i * 1000).toISOString(),
+      intent: complaint ? 'complaint' : 'order_status',
+      sentiment: complaint ? 'negative' : 'neutral',
+      text: `Benchmark message ${String(i)} with a realistic length of text about an order and its delivery.`,
+    });
+  });
+}
+
+async function baseline(labels: ClassificationV1[]): Promise<number> {
+  const server = await startContractServer({ apiKey: KEY, rateLimits: null });
+  try {
+    const object = server.metadata.addObject({
+      nameSingular: 'chatMessage',
+      namePlural: 'chatMessages',
+      labelSingular: 'Chat message',
+      labelPlural: 'Chat messages',
+      isCustom: true,
+    });
+    server.metadata.addField(object.id, { name: 'externalId', type: 'TEXT', isUnique: true, isCustom: true });
+    server.metadata.addField(object.id, { name: 'text', type: 'TEXT', isCustom: true });
+    server.faults.latencyMs = LATENCY_MS;
+    const started = performance.now();
+    for (let i = 0; i < labels.length; i += 60) {
+      const chunk = labels.slice(i, i + 60).map((l) => ({ externalId: l.message.eventId, text: l.message.text }));
+      const response = await fetch(`${server.url}/rest/batch/chatMessages?upsert=true`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify(chunk),
+      });
+      if (response.status !== 201) throw new Error(`baseline write failed: ${String(response.status)}`);
+    }
+    return labels.length / ((performance.now() - started) / 1000);
+  } finally {
+    await server.close();
+  }
+}
+
+async function throughSink(labels: ClassificationV1[]): Promise<{ perSecond: number; server: ContractServer }> {
+  const kafka = await startKafka('bench');
+  const client = new Kafka({ clientId: 'bench', brokers: kafka.brokers, logLevel: logLevel.ERROR });
+  const topics = {
+    input: await kafka.createTopic('bench-classifications', 6),
+    rooms: await kafka.createTopic('bench-rooms', 6),
+    state: await kafka.createTopic('bench-crm-state', 1),
+    dlq: await kafka.createTopic('bench-crm-dlq', 1),
+  };
+  const producer = client.producer();
+  await producer.connect();
+  for (let i = 0; i < labels.length; i += 1000)
+    await producer.send({
+      topic: topics.input,
+      acks: -1,
+      messages: labels.slice(i, i + 1000).map((l) => ({ key: l.message.roomId, value: JSON.stringify(l) })),
+    });
+  await producer.disconnect();
+
+  const server = await startContractServer({ apiKey: KEY, rateLimits: null });
+  server.faults.latencyMs = LATENCY_MS;
+  const groupId = uniqueName('bench-crm-sink');
+  const sink = await spawnService({
+    entry: sinkEntry,
+    env: {
+      PARLEY_HTTP_HOST: '127.0.0.1',
+      PARLEY_LOG_LEVEL: 'info',
+      PARLEY_KAFKA_BROKERS: kafka.brokers.join(','),
+      PARLEY_KAFKA_CREATE_TOPICS: 'false',
+      PARLEY_KAFKA_GROUP_ID: groupId,
+      PARLEY_INPUT_TOPIC: topics.input,
+      PARLEY_ROOMS_TOPIC: topics.rooms,
+      PARLEY_STATE_TOPIC: topics.state,
+      PARLEY_DLQ_TOPIC: topics.dlq,
+      PARLEY_TWENTY_URL: server.url,
+      PARLEY_TWENTY_API_KEY: KEY,
+      // The rate limit lifted on both sides: this measures the sink, not the budget.
+      PARLEY_TWENTY_REQUESTS_PER_MINUTE: '1000000',
+      PARLEY_TWENTY_BURST: '1000',
+    },
+    startTimeoutMs: 60_000,
+  });
+  const admin = client.admin();
+  await admin.connect();
+  let progress: NodeJS.Timeout | undefined;
+  try {
+    const ends = await admin.fetchTopicOffsets(topics.input);
+    const deadline = Date.now() + 10 * 60_000;
+    progress = setInterval(() => {
+      const statuses: Record<string, number> = {};
+      for (const r of server.requests) statuses[String(r.status)] = (statuses[String(r.status)] ?? 0) + 1;
+      process.stderr.write(`sink: ${String(server.records('chatMessage').length)} messages written; requests ${JSON.stringify(statuses)}\n`);
+    }, 5_000);
+    for (;;) {
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topics.input] });
+      const done = ends.every(
+        (end) =>
+          BigInt(end.high) === BigInt(end.low) ||
+          BigInt(committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1') >= BigInt(end.high),
+      );
+      if (done) break;
+      if (Date.now() > deadline) throw new Error('the sink did not finish within 10 minutes');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    clearInterval(progress);
+    await admin.disconnect();
+    await sink.stop('SIGTERM');
+    await server.close();
+  }
+  // From the first record request to the last answer (bootstrap and Kafka start-up excluded).
+  const core = server.requests.filter((r) => r.api === 'core');
+  const first = Math.min(...core.map((r) => r.at));
+  const last = Math.max(...core.map((r) => r.at)) + LATENCY_MS;
+  return { perSecond: labels.length / ((last - first) / 1000), server };
+}
+
+async function main(): Promise<void> {
+  const labels = traffic();
+  const raw = await baseline(labels);
+  const { perSecond, server } = await throughSink(labels);
+  const core = server.requests.filter((r) => r.api === 'core');
+  const perThousand = (core.length * 1000) / labels.length;
+  const floor = Math.ceil(1000 / 60);
+  const people = core.filter((r) => r.path.includes('/people')).length;
+  const tasks = core.filter((r) => r.path.includes('task')).length;
+  console.log(
+    JSON.stringify(
+      {
+        messages: labels.length,
+        customers: CUSTOMERS,
+        latencyMs: LATENCY_MS,
+        sink: { messagesPerSecond: Math.round(perSecond), requests: core.length, peopleRequests: people, taskRequests: tasks },
+        baseline: { messagesPerSecond: Math.round(raw) },
+        ratios: {
+          sinkToBaselineThroughput: Number((perSecond / raw).toFixed(2)),
+          requestsPer1000: Number(perThousand.toFixed(1)),
+          requestsPer1000ToMessageOnlyFloor: Number((perThousand / floor).toFixed(2)),
+        },
+        targets: { requestsPer1000: '<= 40', messagesPerSecond: '>= 200' },
+        records: {
+          people: server.records('person').length,
+          chatMessages: server.records('chatMessage').length,
+          tasks: server.records('task').length,
+        },
+      },
+      null,
+      2,
+    ),
+  );
+  if (server.records('chatMessage').length !== labels.length) throw new Error('the sink lost messages');
+}
+
+await main();
