@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The local Parley stack, natively, without Docker: real Kafka, Synapse and Ollama plus the three
 # services, all on 127.0.0.1. Installs whatever is missing on first use (cached in ~/.cache/parley).
+# crm-sink writes to Twenty when PARLEY_TWENTY_URL and PARLEY_TWENTY_API_KEY are set in the environment,
+# and to an NDJSON file otherwise.
 # Usage: tools/stack.sh up | down | status
 #   up      start everything, wait until healthy, print where each part listens; leaves it running
 #   down    stop the services and the servers
@@ -40,6 +42,7 @@ service_up() {
     PARLEY_HOMESERVER_NAME="$(env_get "$synapse_env" SYNAPSE_SERVER_NAME)" \
     PARLEY_AS_REGISTRATION_FILE="$REGISTRATION" \
     PARLEY_OLLAMA_URL="$(env_get "$PARLEY_RUN/$PARLEY_INSTANCE/ollama/env" OLLAMA_URL)" \
+    PARLEY_NDJSON_PATH="${PARLEY_NDJSON_PATH:-$SERVICES_DIR/crm-records.ndjson}" \
     start_daemon "$pidfile" "$logfile" node "apps/$name/dist/main.js"
   if ! wait_until 30 "$name /healthz" http_ok "http://127.0.0.1:$port/healthz"; then
     show_log_tail "$logfile"; die "$name did not start"
@@ -94,6 +97,9 @@ do_up() {
   local name
   for name in ingest classifier crm-sink; do service_up "$name"; done
   print_status
+  if [[ -z "${PARLEY_TWENTY_URL:-}" ]]; then
+    log "no PARLEY_TWENTY_URL set: crm-sink writes CRM records to ${PARLEY_NDJSON_PATH:-$SERVICES_DIR/crm-records.ndjson}"
+  fi
   log "the stack keeps running; logs are in $SERVICES_DIR and $PARLEY_RUN/$PARLEY_INSTANCE/*/; stop it with: bash tools/stack.sh down"
 }
 

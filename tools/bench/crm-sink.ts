@@ -33,7 +33,10 @@ function traffic(): ClassificationV1[] {
     return sampleLabel({
       roomId: `!dm-${String(customer)}:bench.parley.test`,
       eventId: `$bench-${String(i)}`,
-      from: i % 5 === 4 ? 'business' : { phone: `+49151${String(2_000_000 + customer)}`, name: `Customer ${String(customer)}` },
+      from:
+        i % 5 === 4
+          ? 'business'
+          : { phone: `+49151${String(2_000_000 + customer)}`, name: `Customer ${String(customer)}` },
       sentAt: new Date(start + i * 1000).toISOString(),
       intent: complaint ? 'complaint' : 'order_status',
       sentiment: complaint ? 'negative' : 'neutral',
@@ -122,7 +125,9 @@ async function throughSink(labels: ClassificationV1[]): Promise<{ perSecond: num
     progress = setInterval(() => {
       const statuses: Record<string, number> = {};
       for (const r of server.requests) statuses[String(r.status)] = (statuses[String(r.status)] ?? 0) + 1;
-      process.stderr.write(`sink: ${String(server.records('chatMessage').length)} messages written; requests ${JSON.stringify(statuses)}\n`);
+      process.stderr.write(
+        `sink: ${String(server.records('chatMessage').length)} messages written; requests ${JSON.stringify(statuses)}\n`,
+      );
     }, 5_000);
     for (;;) {
       const [committed] = await admin.fetchOffsets({ groupId, topics: [topics.input] });
@@ -163,7 +168,12 @@ async function main(): Promise<void> {
         messages: labels.length,
         customers: CUSTOMERS,
         latencyMs: LATENCY_MS,
-        sink: { messagesPerSecond: Math.round(perSecond), requests: core.length, peopleRequests: people, taskRequests: tasks },
+        sink: {
+          messagesPerSecond: Math.round(perSecond),
+          requests: core.length,
+          peopleRequests: people,
+          taskRequests: tasks,
+        },
         baseline: { messagesPerSecond: Math.round(raw) },
         ratios: {
           sinkToBaselineThroughput: Number((perSecond / raw).toFixed(2)),
