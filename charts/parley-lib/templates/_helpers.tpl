@@ -1,0 +1,77 @@
+{{/* Names and labels shared by the Parley service charts. */}}
+{{- define "parley-lib.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "parley-lib.selectorLabels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "parley-lib.labels" -}}
+{{ include "parley-lib.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | quote }}
+app.kubernetes.io/part-of: parley
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "parley-lib.image" -}}
+{{- $tag := .Values.image.tag | default .Chart.AppVersion -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s/%s@%s" .Values.image.registry .Values.image.repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s/%s:%s" .Values.image.registry .Values.image.repository $tag -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The restricted Pod Security profile, for every Parley pod and container. */}}
+{{- define "parley-lib.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 10001
+runAsGroup: 10001
+fsGroup: 10001
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "parley-lib.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+capabilities:
+  drop: [ALL]
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/* Env vars every Parley service reads. */}}
+{{- define "parley-lib.commonEnv" -}}
+- name: PARLEY_HTTP_HOST
+  value: "0.0.0.0"
+- name: PARLEY_HTTP_PORT
+  value: {{ .Values.service.port | quote }}
+- name: PARLEY_LOG_LEVEL
+  value: {{ .Values.logLevel | quote }}
+- name: PARLEY_KAFKA_BROKERS
+  value: {{ tpl (required "kafka.brokers is required (Kafka bootstrap servers, comma-separated)" .Values.kafka.brokers) . | quote }}
+- name: PARLEY_KAFKA_CREATE_TOPICS
+  value: {{ .Values.kafka.createTopics | quote }}
+{{- with .Values.otel.endpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ . | quote }}
+- name: OTEL_SERVICE_NAME
+  value: {{ $.Chart.Name | quote }}
+{{- end }}
+{{- range $name, $value := .Values.config }}
+- name: {{ $name }}
+  value: {{ $value | quote }}
+{{- end }}
+{{- with .Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
