@@ -33,6 +33,9 @@ for c in "${components[@]}"; do
   PARLEY_INSTANCE="$PARLEY_TEST_INSTANCE" bash "tools/env/$c.sh" start >"$LOGS/$c.log" 2>&1 &
   server_pid[$c]=$!
 done
+# Helm, kubernetes-validate and the operators' CRDs, for the chart and manifest tests.
+bash tools/env/k8s-tools.sh install >"$LOGS/k8s-tools.log" 2>&1 &
+k8s_tools_pid=$!
 
 step "npm dependencies"
 source tools/bootstrap/deps.sh
@@ -53,9 +56,12 @@ for c in "${components[@]}"; do
   fi
   grep -E '^(KAFKA|SYNAPSE|OLLAMA)_(BROKERS|URL|VERSION|MODELS_AVAILABLE)=' "$LOGS/$c.log" || true
 done
+if ! wait "$k8s_tools_pid"; then
+  echo "installing Helm and kubernetes-validate failed:"; cat "$LOGS/k8s-tools.log"; exit 1
+fi
 
 step "tests"
-find apps libs -path '*/test-results/vitest.json' -delete 2>/dev/null || true
+find apps libs tools -path '*/test-results/vitest.json' -delete 2>/dev/null || true
 status=0
 npx nx run-many -t test --output-style=stream-without-prefixes || status=$?
 

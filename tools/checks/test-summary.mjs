@@ -9,13 +9,18 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const missing = [];
-for (const group of ['apps', 'libs']) {
-  for (const name of readdirSync(join(root, group))) {
+// tools is a project of its own (the chart and manifest checks); apps and libs hold one per folder.
+const projects = [
+  ['tools', ''],
+  ...['apps', 'libs'].flatMap((group) => readdirSync(join(root, group)).map((name) => [group, name])),
+];
+{
+  for (const [group, name] of projects) {
     const project = join(root, group, name);
     if (!existsSync(join(project, 'vitest.config.ts'))) continue;
     const report = join(project, 'test-results', 'vitest.json');
     if (!existsSync(report)) {
-      missing.push(`${group}/${name}`);
+      missing.push(name ? `${group}/${name}` : group);
       continue;
     }
     const r = JSON.parse(readFileSync(report, 'utf8'));
@@ -24,7 +29,9 @@ for (const group of ['apps', 'libs']) {
     skipped += r.numPendingTests + r.numTodoTests;
     const suitesFailed = r.numFailedTestSuites > 0 && r.numFailedTests === 0 ? ' (a test file failed to load)' : '';
     if (suitesFailed) failed += r.numFailedTestSuites;
-    console.log(`  ${group}/${name}: ${r.numPassedTests} passed, ${r.numFailedTests} failed${suitesFailed}`);
+    console.log(
+      `  ${name ? `${group}/${name}` : group}: ${r.numPassedTests} passed, ${r.numFailedTests} failed${suitesFailed}`,
+    );
   }
 }
 for (const m of missing) console.log(`  ${m}: no test report (the runner did not finish)`);

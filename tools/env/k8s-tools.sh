@@ -2,7 +2,7 @@
 # Tools for checking charts and manifests without a cluster: Helm (built from its Go module) and
 # kubernetes-validate (PyPI; ships the Kubernetes API schemas, so validation works offline).
 # Usage: k8s-tools.sh install | env
-#   env prints HELM=… and KUBERNETES_VALIDATE=… for the installed versions.
+#   env prints HELM=…, KUBERNETES_VALIDATE=… and CRD_DIRS=… (colon-separated) for the installed versions.
 COMPONENT=k8s-tools
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -10,6 +10,14 @@ HELM_VERSION=v3.22.0
 KUBERNETES_VALIDATE_VERSION=1.37.0
 HELM_HOME="$PARLEY_CACHE/helm-$HELM_VERSION"
 VALIDATE_VENV="$PARLEY_CACHE/kubernetes-validate-$KUBERNETES_VALIDATE_VERSION"
+# CRD schemas for offline validation, from the operators' Go modules (Strimzi publishes no module or
+# jar with its CRD YAML, so Strimzi resources are checked by the chart tests' own rules only).
+GOMODCACHE_DIR="$PARLEY_CACHE/gomodcache"
+CRD_MODULES=(
+  "github.com/kedacore/keda/v2@v2.21.0 config/crd/bases"
+  "github.com/cloudnative-pg/cloudnative-pg@v1.27.1 config/crd/bases"
+  "github.com/prometheus-operator/prometheus-operator@v0.85.0 example/prometheus-operator-crd"
+)
 
 install_helm() {
   [[ -x "$HELM_HOME/bin/helm" ]] && return 0
@@ -34,13 +42,30 @@ install_validate() {
   touch "$VALIDATE_VENV/.installed"
 }
 
+install_crds() {
+  local entry module dir
+  for entry in "${CRD_MODULES[@]}"; do
+    module="${entry%% *}"
+    [[ -d "$GOMODCACHE_DIR/$module" ]] && continue
+    log "fetching CRDs from $module"
+    GOMODCACHE="$GOMODCACHE_DIR" GOFLAGS=-modcacherw go mod download "$module" || die "could not download $module"
+  done
+}
+
+crd_dirs() {
+  local entry out=""
+  for entry in "${CRD_MODULES[@]}"; do out+="${out:+:}$GOMODCACHE_DIR/${entry%% *}/${entry#* }"; done
+  echo "$out"
+}
+
 do_install() {
   install_helm
   install_validate
+  install_crds
 }
 
 case "${1:-}" in
   install) with_lock "$COMPONENT-install" do_install ;;
-  env) printf 'HELM=%s\nKUBERNETES_VALIDATE=%s\n' "$HELM_HOME/bin/helm" "$VALIDATE_VENV/bin/kubernetes-validate" ;;
+  env) printf 'HELM=%s\nKUBERNETES_VALIDATE=%s\nCRD_DIRS=%s\n' "$HELM_HOME/bin/helm" "$VALIDATE_VENV/bin/kubernetes-validate" "$(crd_dirs)" ;;
   *) echo "usage: $0 install|env" >&2; exit 2 ;;
 esac
