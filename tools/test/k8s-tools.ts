@@ -11,12 +11,20 @@ export const CHARTS = ['ingest', 'classifier', 'crm-sink', 'synapse', 'mautrix-w
 export type Manifest = { apiVersion: string; kind: string; metadata: { name: string }; [key: string]: unknown };
 
 /** Paths of Helm, kubernetes-validate and the CRD folders, installed by tools/env/k8s-tools.sh. */
-export function k8sTools(): { helm: string; validate: string; crdDirs: string[] } {
+export function k8sTools(): {
+  helm: string;
+  validate: string;
+  hadolint: string;
+  composeSchema: string;
+  crdDirs: string[];
+} {
   const env = execFileSync('bash', [join(ROOT, 'tools/env/k8s-tools.sh'), 'env'], { encoding: 'utf8' });
   const get = (key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(env)?.[1] ?? '';
   return {
     helm: get('HELM'),
     validate: get('KUBERNETES_VALIDATE'),
+    hadolint: get('HADOLINT'),
+    composeSchema: get('COMPOSE_SCHEMA'),
     crdDirs: get('CRD_DIRS').split(':').filter(Boolean),
   };
 }
