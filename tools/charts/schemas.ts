@@ -172,10 +172,17 @@ const subchart = (description: string): Schema => ({
 });
 
 const parley = closed({
-  global: { type: 'object', description: 'Helm globals' },
+  global: closed(
+    {
+      kafkaBrokers: string('Kafka bootstrap servers for every service (templates allowed)', { minLength: 1 }),
+      serverName: string('Matrix server_name for Synapse, ingest and the bridge', {
+        pattern: '^[A-Za-z0-9.-]+(:[0-9]+)?$',
+      }),
+    },
+    'Shared by the subcharts',
+    ['kafkaBrokers', 'serverName'],
+  ),
   'parley-lib': { type: 'object', description: 'Values of the shared library chart (none)' },
-  kafkaBrokers: string('Kafka bootstrap servers shared by the services (templates allowed)', { minLength: 1 }),
-  serverName: string('Matrix server_name shared by Synapse, ingest and the bridge', { minLength: 1 }),
   strimzi: closed(
     {
       enabled: boolean('Create a Strimzi Kafka cluster and the KafkaTopics'),

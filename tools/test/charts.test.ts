@@ -158,6 +158,30 @@ describe('Helm charts (real Helm, offline Kubernetes schemas)', () => {
     expect(config.data['homeserver.yaml']).toContain('/appservices/0/registration.yaml');
   });
 
+  it('carries the umbrella globals (server name, Kafka) into every subchart', () => {
+    const result = template('parley', undefined, [
+      '--set',
+      'global.serverName=chat.example.com',
+      '--set',
+      'global.kafkaBrokers=kafka-a:9092',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const manifests: any[] = parseManifests(result.stdout);
+    const env = (name: string) =>
+      Object.fromEntries(
+        manifests
+          .find((m) => m.kind === 'Deployment' && m.metadata.name === name)
+          .spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]),
+      );
+    expect(env('parley-ingest').PARLEY_HOMESERVER_NAME).toBe('chat.example.com');
+    for (const service of ['parley-ingest', 'parley-classifier', 'parley-crm-sink'])
+      expect(env(service).PARLEY_KAFKA_BROKERS, service).toBe('kafka-a:9092');
+    const synapse = manifests.find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'parley-synapse');
+    expect(synapse.data['homeserver.yaml']).toContain('server_name: chat.example.com');
+    const bridge = manifests.find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'parley-mautrix-whatsapp');
+    expect(bridge.data['config.yaml']).toContain('domain: "chat.example.com"');
+  });
+
   it('validates the plain manifests of k8s/ and lists each in the kustomization', () => {
     const kustomization: any = parseManifests(readFileSync(join(ROOT, 'k8s/kustomization.yaml'), 'utf8'))[0];
     const validators = crdValidators(tools.crdDirs);

@@ -29,3 +29,7 @@ seccompProfile:
 {{- define "mautrix.url" -}}
 http://{{ include "mautrix.fullname" . }}:{{ .Values.service.port }}
 {{- end -}}
+{{/* The homeserver's server_name: the umbrella's global.serverName wins. */}}
+{{- define "mautrix.domain" -}}
+{{- (.Values.global | default dict).serverName | default .Values.homeserver.domain -}}
+{{- end -}}

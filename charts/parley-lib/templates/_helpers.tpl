@@ -58,7 +58,7 @@ seccompProfile:
 - name: PARLEY_LOG_LEVEL
   value: {{ .Values.logLevel | quote }}
 - name: PARLEY_KAFKA_BROKERS
-  value: {{ tpl (required "kafka.brokers is required (Kafka bootstrap servers, comma-separated)" .Values.kafka.brokers) . | quote }}
+  value: {{ tpl (required "kafka.brokers is required (Kafka bootstrap servers, comma-separated)" (include "parley-lib.kafkaBrokers" .)) . | quote }}
 - name: PARLEY_KAFKA_CREATE_TOPICS
   value: {{ .Values.kafka.createTopics | quote }}
 {{- with .Values.otel.endpoint }}
@@ -74,4 +74,9 @@ seccompProfile:
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
+{{- end -}}
+
+{{/* Kafka bootstrap servers: the umbrella's global.kafkaBrokers wins over the chart's kafka.brokers. */}}
+{{- define "parley-lib.kafkaBrokers" -}}
+{{- (.Values.global | default dict).kafkaBrokers | default .Values.kafka.brokers -}}
 {{- end -}}

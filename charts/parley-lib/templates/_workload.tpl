@@ -237,7 +237,7 @@ spec:
   triggers:
     - type: kafka
       metadata:
-        bootstrapServers: {{ tpl $.Values.kafka.brokers $ | quote }}
+        bootstrapServers: {{ tpl (include "parley-lib.kafkaBrokers" $) $ | quote }}
         consumerGroup: {{ .group | quote }}
         topic: {{ .topic | quote }}
         lagThreshold: {{ $.Values.keda.lagThreshold | quote }}

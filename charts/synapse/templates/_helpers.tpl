@@ -26,3 +26,7 @@ capabilities:
 seccompProfile:
   type: RuntimeDefault
 {{- end -}}
+{{/* server_name: the umbrella's global.serverName wins. */}}
+{{- define "synapse.serverName" -}}
+{{- (.Values.global | default dict).serverName | default .Values.serverName -}}
+{{- end -}}
