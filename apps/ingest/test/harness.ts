@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { MatrixEventV1, TOPICS } from '@parley/contracts';
 import {
+  FakeWhatsappBridge,
   freePort,
   runServiceToExit,
   spawnService,
@@ -13,7 +14,6 @@ import {
   type TestSynapse,
 } from '@parley/testing';
 import { parse } from 'yaml';
-import { FakeWhatsappBridge } from './fake-whatsapp-bridge.ts';
 
 const entry = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 

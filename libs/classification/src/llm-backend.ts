@@ -1,3 +1,4 @@
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Lineage } from '@parley/contracts';
 import { Ollama, type ChatResponse } from 'ollama';
 import type { ClassificationInput, ClassificationResult, ClassifierBackend, TokenUsage } from './backend.ts';
@@ -13,6 +14,8 @@ import {
   sentimentScore,
 } from './reply.ts';
 import type { Taxonomy } from './taxonomy.ts';
+
+const tracer = trace.getTracer('@parley/classification');
 
 export interface LlmBackendOptions {
   host: string;
@@ -84,7 +87,7 @@ export class LlmBackend implements ClassifierBackend {
     const attempts = this.options.attempts ?? 2;
     let last: InvalidReplyError | undefined;
     for (let attempt = 0; attempt < attempts; attempt++) {
-      const response: ChatResponse = await this.call(() =>
+      const response: ChatResponse = await this.traced(attempt, () =>
         this.client.chat({
           model: this.options.model,
           messages,
@@ -121,6 +124,34 @@ export class LlmBackend implements ClassifierBackend {
       }
     }
     throw last ?? new InvalidReplyError('no reply', '');
+  }
+
+  /** One Ollama chat call as a client span, with the model and the tokens it took. */
+  private traced(attempt: number, request: () => Promise<ChatResponse>): Promise<ChatResponse> {
+    return tracer.startActiveSpan(
+      'ollama chat',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'gen_ai.system': 'ollama',
+          'gen_ai.request.model': this.options.model,
+          'parley.attempt': attempt,
+        },
+      },
+      async (span) => {
+        try {
+          const response = await this.call(request);
+          span.setAttribute('gen_ai.usage.input_tokens', response.prompt_eval_count);
+          span.setAttribute('gen_ai.usage.output_tokens', response.eval_count);
+          return response;
+        } catch (error) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
   }
 
   /** Maps transport and server failures to BackendUnavailableError, so callers pause instead of dropping. */

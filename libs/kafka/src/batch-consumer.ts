@@ -1,5 +1,6 @@
 import type { TopicRecord } from '@parley/contracts';
 import type { Consumer, KafkaMessage } from 'kafkajs';
+import { inConsumerSpan } from './tracing.ts';
 
 export interface BatchConsumerOptions {
   consumer: Consumer;
@@ -33,7 +34,9 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<v
         const run = batch.messages.slice(start, start + options.maxBatch);
         const last = run.at(-1);
         if (last === undefined) return;
-        const records = await options.handle(run, batch.partition, heartbeat);
+        const records = await inConsumerSpan(topic, batch.partition, run, () =>
+          options.handle(run, batch.partition, heartbeat),
+        );
         if (records.length > 0) await options.publish(records);
         await consumer.commitOffsets([
           { topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },

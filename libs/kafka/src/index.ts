@@ -6,3 +6,4 @@ export { DurableRecentIds } from './recent-ids.ts';
 export { TopicFollower } from './topic-follower.ts';
 export { runBatchConsumer, type BatchConsumerOptions } from './batch-consumer.ts';
 export { runOrderedConsumer, type Handler, type OrderedConsumerOptions } from './ordered-consumer.ts';
+export { inConsumerSpan, traceContextOf, withTraceContext } from './tracing.ts';

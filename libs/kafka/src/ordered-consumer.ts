@@ -1,5 +1,6 @@
 import type { TopicRecord } from '@parley/contracts';
 import type { Consumer, KafkaMessage } from 'kafkajs';
+import { inConsumerSpan } from './tracing.ts';
 
 /**
  * What handling one message produced; `[]` when the message needs no output. A handler that waits for
@@ -59,7 +60,11 @@ export async function runOrderedConsumer(options: OrderedConsumerOptions): Promi
       };
       for (const message of batch.messages) {
         if (!payload.isRunning() || payload.isStale()) break;
-        pending.push(...(await options.handle(message, batch.partition, heartbeat)));
+        pending.push(
+          ...(await inConsumerSpan(topic, batch.partition, [message], () =>
+            options.handle(message, batch.partition, heartbeat),
+          )),
+        );
         lastOffset = message.offset;
         handled += 1;
         if (handled >= flushEvery) await flush();

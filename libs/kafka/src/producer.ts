@@ -1,4 +1,5 @@
 import type { KafkaHeaders, TopicRecord } from '@parley/contracts';
+import { withTraceContext } from './tracing.ts';
 import { Partitioners, type Kafka, type Producer, type RecordMetadata } from 'kafkajs';
 
 export class PublishError extends Error {
@@ -52,7 +53,8 @@ export class AcknowledgedProducer {
     for (const record of records) {
       let list = byTopic.get(record.topic);
       if (!list) byTopic.set(record.topic, (list = []));
-      list.push({ key: record.key, value: JSON.stringify(record.value), headers: record.headers });
+      // Records made inside a span carry its trace on (records that already have one keep theirs).
+      list.push({ key: record.key, value: JSON.stringify(record.value), headers: withTraceContext(record).headers });
     }
     let timer: NodeJS.Timeout | undefined;
     try {

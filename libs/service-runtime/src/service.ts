@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ConfigError, loadConfig, setting, type Environment } from './config.ts';
+import { startTelemetry } from './telemetry.ts';
 import { createHttpServer } from './http-server.ts';
 import { runService, type RunningService } from './lifecycle.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -54,6 +55,8 @@ export async function startService<S extends z.ZodRawShape>(
   }
 
   const logger = createLogger({ service: definition.name, level: config.PARLEY_LOG_LEVEL });
+  const telemetry = startTelemetry(definition.name, env);
+  if (telemetry.enabled) logger.info('exporting traces (OTLP, configured by OTEL_* variables)');
   const readiness = new Readiness();
   const metrics = createMetricsRegistry(definition.name);
   const http = createHttpServer({ logger, readiness, metrics, bodyLimit: config.PARLEY_HTTP_BODY_LIMIT_BYTES });
@@ -80,6 +83,10 @@ export async function startService<S extends z.ZodRawShape>(
           // Stop taking requests first (in-flight ones finish), then drain the service's own work.
           await http.close();
           await wired?.close();
+          // Last, so the spans of the drained work are exported too.
+          await telemetry.shutdown().catch((error: unknown) => {
+            logger.warn({ err: (error as Error).message }, 'trace export failed at shutdown');
+          });
         },
       };
     },

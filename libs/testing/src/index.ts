@@ -23,3 +23,4 @@ export { runServiceToExit, spawnService, type ServiceProcess, type SpawnServiceO
 export { describeServiceLifecycle } from './service-lifecycle-suite.ts';
 export { freePort } from './ports.ts';
 export { sampleLabel, sampleMatrixEvent, sampleRetraction, type SampleLabelOptions } from './fixtures.ts';
+export { FakeWhatsappBridge } from './fake-whatsapp-bridge.ts';

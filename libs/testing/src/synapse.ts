@@ -52,12 +52,14 @@ export interface TestSynapse {
 export interface StartSynapseOptions {
   /** Registrations Synapse must load; it restarts when the set differs from the running one. */
   appservices?: AppserviceRegistration[];
+  /** A Synapse of its own (e.g. "e2e"), so restarting it with other registrations disturbs no other test. */
+  instance?: string;
 }
 
 export async function startSynapse(options: StartSynapseOptions = {}): Promise<TestSynapse> {
   const extraEnv: Record<string, string> = {};
   if (options.appservices && options.appservices.length > 0) {
-    const dir = `${runDirectory()}/${TEST_INSTANCE}/appservices`;
+    const dir = `${runDirectory()}/${options.instance ?? TEST_INSTANCE}/appservices`;
     mkdirSync(dir, { recursive: true });
     // Exactly the given set: registrations of earlier runs would point Synapse at dead URLs.
     for (const file of readdirSync(dir)) rmSync(`${dir}/${file}`);
@@ -66,7 +68,7 @@ export async function startSynapse(options: StartSynapseOptions = {}): Promise<T
     }
     extraEnv['SYNAPSE_APPSERVICE_DIR'] = dir;
   }
-  const env = await ensureComponent('synapse', extraEnv);
+  const env = await ensureComponent('synapse', extraEnv, undefined, options.instance);
   const url = required(env, 'SYNAPSE_URL', 'synapse');
   const serverName = required(env, 'SYNAPSE_SERVER_NAME', 'synapse');
   const secret = required(env, 'SYNAPSE_REGISTRATION_SHARED_SECRET', 'synapse');

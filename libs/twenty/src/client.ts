@@ -1,3 +1,4 @@
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { TwentyAuthError, TwentyRequestError, TwentyStoppedError } from './errors.ts';
 import { sleep, type TokenBucket } from './token-bucket.ts';
 
@@ -23,6 +24,8 @@ export interface RequestOptions {
 
 type Json = Record<string, unknown>;
 
+const tracer = trace.getTracer('@parley/twenty');
+
 /**
  * Twenty's REST API. Every request takes a token from the shared bucket; 429, 5xx and network errors
  * are retried with exponential backoff and jitter for as long as it takes (nothing is dropped while
@@ -47,7 +50,33 @@ export class TwentyClient {
   patch = (path: string, body: unknown, options?: RequestOptions) => this.request('PATCH', path, body, options);
   delete = (path: string, options?: RequestOptions) => this.request('DELETE', path, undefined, options);
 
-  async request(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<Json> {
+  /** One logical request as a client span; retries are events on it. */
+  request(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<Json> {
+    return tracer.startActiveSpan(
+      `twenty ${method}`,
+      { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method, 'url.path': path.split('?')[0] ?? path } },
+      async (span) => {
+        try {
+          return await this.send(method, path, body, options, (status, retryInMs) => {
+            span.addEvent('retry', { 'http.response.status_code': String(status), 'parley.retry_in_ms': retryInMs });
+          });
+        } catch (error) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    body: unknown,
+    options: RequestOptions,
+    onRetry: (status: number | 'network', retryInMs: number) => void,
+  ): Promise<Json> {
     const { signal } = this.options;
     for (let attempt = 0; ; attempt++) {
       if (signal?.aborted) throw new TwentyStoppedError(`stopped before ${method} ${path}`);
@@ -69,6 +98,7 @@ export class TwentyClient {
         // A network error or timeout: Twenty may be restarting; retried like a 503.
         const retryInMs = this.backoff(attempt);
         this.options.onAttempt?.({ method, path, status: 'network', retryInMs });
+        onRetry('network', retryInMs);
         await this.pause(retryInMs, options.onWait);
         continue;
       }
@@ -80,6 +110,7 @@ export class TwentyClient {
       if (response.status === 429 || response.status >= 500) {
         const retryInMs = this.backoff(attempt);
         this.options.onAttempt?.({ method, path, status: response.status, retryInMs });
+        onRetry(response.status, retryInMs);
         await this.pause(retryInMs, options.onWait);
         continue;
       }

@@ -1,8 +1,11 @@
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { createHash } from 'node:crypto';
 import type { EphemeralV1, MatrixEventV1, TopicRecord } from '@parley/contracts';
 import { obj, str } from '../client-event.ts';
 import type { EventPipeline } from '../event-pipeline.ts';
 import { ephemeralRecord } from './records.ts';
+
+const tracer = trace.getTracer('@parley/matrix');
 
 /** Where the records of a transaction go; resolves only once all of them are durably acknowledged. */
 export interface EventSink {
@@ -63,7 +66,24 @@ export class TransactionProcessor {
    * arrive while a slow attempt of the same transaction is still running, and must then see it done.
    */
   process(txnId: string, body: TransactionBody): Promise<TransactionOutcome> {
-    const run = this.queue.then(() => this.processNow(txnId, body));
+    const run = this.queue.then(() =>
+      tracer.startActiveSpan(
+        'appservice transaction',
+        { kind: SpanKind.SERVER, attributes: { 'matrix.txn_id': txnId, 'matrix.event_count': body.events.length } },
+        async (span) => {
+          try {
+            const outcome = await this.processNow(txnId, body);
+            span.setAttribute('parley.duplicate', outcome.duplicate);
+            return outcome;
+          } catch (error) {
+            span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+            throw error;
+          } finally {
+            span.end();
+          }
+        },
+      ),
+    );
     this.queue = run.catch(() => undefined);
     return run;
   }

@@ -1,11 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  matrixRequest,
-  MatrixRequestError,
-  uniqueName,
-  type AppserviceRegistration,
-  type TestSynapse,
-} from '@parley/testing';
+import { matrixRequest, MatrixRequestError, type AppserviceRegistration, type TestSynapse } from './synapse.ts';
+import { uniqueName } from './unique.ts';
 
 /**
  * Imitates mautrix-whatsapp against a real Synapse: an appservice with an exclusive ghost namespace

@@ -1,0 +1,79 @@
+import type { KafkaHeaders, TopicRecord } from '@parley/contracts';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Link,
+} from '@opentelemetry/api';
+import type { IHeaders, KafkaMessage } from 'kafkajs';
+
+const tracer = trace.getTracer('@parley/kafka');
+
+/**
+ * W3C trace context in Kafka headers (`traceparent`, `tracestate`), so a trace that starts at an
+ * appservice transaction continues in every consumer downstream. Without a registered SDK these are
+ * no-ops and no header is added.
+ */
+export function withTraceContext(record: TopicRecord, ctx: Context = context.active()): TopicRecord {
+  if (record.headers['traceparent'] !== undefined) return record;
+  const headers: KafkaHeaders = { ...record.headers };
+  propagation.inject(ctx, headers);
+  return { ...record, headers };
+}
+
+export function traceContextOf(headers: IHeaders | undefined): Context {
+  const carrier: Record<string, string> = {};
+  for (const name of ['traceparent', 'tracestate']) {
+    const value = headers?.[name];
+    const single = Array.isArray(value) ? value[0] : value;
+    if (single !== undefined) carrier[name] = single.toString();
+  }
+  return propagation.extract(ROOT_CONTEXT, carrier);
+}
+
+const attributes = (topic: string, partition: number, messages: readonly KafkaMessage[]) => ({
+  'messaging.system': 'kafka',
+  'messaging.operation.type': 'process',
+  'messaging.destination.name': topic,
+  'messaging.destination.partition.id': String(partition),
+  'messaging.batch.message_count': messages.length,
+  ...(messages.length === 1 ? { 'messaging.kafka.offset': Number(messages[0]?.offset ?? -1) } : {}),
+});
+
+/**
+ * Runs `work` in a consumer span whose parent is the trace of the first message and which links every
+ * message's trace; the records `work` returns carry this span's context on to the next topic.
+ */
+export async function inConsumerSpan(
+  topic: string,
+  partition: number,
+  messages: readonly KafkaMessage[],
+  work: () => Promise<TopicRecord[]>,
+): Promise<TopicRecord[]> {
+  const parent = traceContextOf(messages[0]?.headers);
+  const links: Link[] = messages
+    .map((m) => trace.getSpanContext(traceContextOf(m.headers)))
+    .filter((c) => c !== undefined)
+    .map((spanContext) => ({ context: spanContext }));
+  return tracer.startActiveSpan(
+    `process ${topic}`,
+    { kind: SpanKind.CONSUMER, attributes: attributes(topic, partition, messages), links },
+    parent,
+    async (span) => {
+      try {
+        const records = await work();
+        return records.map((record) => withTraceContext(record));
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}

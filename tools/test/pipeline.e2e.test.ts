@@ -1,0 +1,247 @@
+import { fileURLToPath } from 'node:url';
+import { TOPICS } from '@parley/contracts';
+import {
+  FakeWhatsappBridge,
+  freePort,
+  runServiceToExit,
+  spawnService,
+  startKafka,
+  startSynapse,
+  uniqueName,
+  waitFor,
+  type AppserviceRegistration,
+  type ServiceProcess,
+} from '@parley/testing';
+import { startContractServer, type ContractServer } from '@parley/twenty-contract-server';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOtlpReceiver } from './otlp-receiver.ts';
+
+const entry = (app: string) => fileURLToPath(new URL(`../../apps/${app}/src/main.ts`, import.meta.url));
+const TWENTY_KEY = 'e2e-twenty-key';
+// A Kafka and a Synapse of their own: fresh topics, and a Synapse restarted with these registrations only.
+const INSTANCE = 'e2e';
+
+describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Kafka → crm-sink → Twenty', () => {
+  const processes: ServiceProcess[] = [];
+  let twenty: ContractServer;
+  let otlp: Awaited<ReturnType<typeof startOtlpReceiver>>;
+  let registration: AppserviceRegistration;
+  let ingestUrl = '';
+  const bridge = new FakeWhatsappBridge();
+  const phone = `49151${String(Date.now()).slice(-7)}`;
+  const ids: Record<string, string> = {};
+  const texts = {
+    order: 'Hola, ¿dónde está mi pedido?',
+    edited: 'Hello, where is my order #4711?',
+    complaint: 'This is the third time it arrived broken. Terrible service, I want to complain!',
+    again: 'Still broken. Awful, I am very angry.',
+    secret: 'my card number is 4111 1111 1111 1111',
+    reply: 'Sorry about that! We are checking your order now.',
+  };
+
+  beforeAll(async () => {
+    const kafka = await startKafka(INSTANCE);
+    otlp = await startOtlpReceiver();
+    twenty = await startContractServer({ apiKey: TWENTY_KEY, rateLimits: null });
+    const port = await freePort();
+    ingestUrl = `http://127.0.0.1:${String(port)}`;
+    const cli = await runServiceToExit(entry('ingest'), {}, 30_000, [
+      'registration',
+      '--url',
+      ingestUrl,
+      '--id',
+      uniqueName('parley'),
+      '--sender',
+      uniqueName('parley'),
+      '--users',
+      '@whatsapp_.*',
+    ]);
+    expect(cli.code, cli.stderr).toBe(0);
+    registration = parse(cli.stdout) as AppserviceRegistration;
+    const synapse = await startSynapse({ appservices: [registration, bridge.registration], instance: INSTANCE });
+    bridge.attach(synapse);
+    const common = {
+      PARLEY_HTTP_HOST: '127.0.0.1',
+      PARLEY_LOG_LEVEL: 'info',
+      PARLEY_KAFKA_BROKERS: kafka.brokers.join(','),
+      PARLEY_KAFKA_PARTITIONS: '3',
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+    };
+    processes.push(
+      await spawnService({
+        entry: entry('ingest'),
+        env: {
+          ...common,
+          PARLEY_HTTP_PORT: String(port),
+          PARLEY_HOMESERVER_URL: synapse.url,
+          PARLEY_HOMESERVER_NAME: synapse.serverName,
+          PARLEY_AS_ID: registration.id,
+          PARLEY_AS_TOKEN: registration.as_token,
+          PARLEY_HS_TOKEN: registration.hs_token,
+          PARLEY_BUSINESS_USERS_REGEX: '^@agent',
+        },
+      }),
+      // The baseline backend labels deterministically, so "a complaint raises one task" is a statement
+      // about the pipeline, not about a 135M-parameter model (the LLM path has its own tests).
+      await spawnService({
+        entry: entry('classifier'),
+        env: { ...common, PARLEY_CLASSIFIER_BACKEND: 'baseline' },
+      }),
+      await spawnService({
+        entry: entry('crm-sink'),
+        env: {
+          ...common,
+          PARLEY_TWENTY_URL: twenty.url,
+          PARLEY_TWENTY_API_KEY: TWENTY_KEY,
+          PARLEY_KAFKA_MAX_WAIT_MS: '200',
+        },
+      }),
+    );
+
+    const staff = await synapse.registerUser('agent');
+    const customer = await bridge.registerGhost(phone, 'Maria Lopez');
+    const roomId = await bridge.createDmPortal(phone, staff.userId);
+    await staff.request('POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
+    ids.room = roomId;
+    ids.order = await bridge.send(customer, roomId, { msgtype: 'm.text', body: texts.order });
+    ids.complaint = await bridge.send(customer, roomId, { msgtype: 'm.text', body: texts.complaint });
+    ids.again = await bridge.send(customer, roomId, { msgtype: 'm.text', body: texts.again });
+    ids.secret = await bridge.send(customer, roomId, { msgtype: 'm.text', body: texts.secret });
+    await bridge.send(customer, roomId, {
+      msgtype: 'm.text',
+      body: `* ${texts.edited}`,
+      'm.new_content': { msgtype: 'm.text', body: texts.edited },
+      'm.relates_to': { rel_type: 'm.replace', event_id: ids.order },
+    });
+    await bridge.redact(customer, roomId, ids.secret);
+    const { event_id } = await staff.request<{ event_id: string }>(
+      'PUT',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${uniqueName('txn')}`,
+      { msgtype: 'm.text', body: texts.reply },
+    );
+    ids.reply = event_id;
+
+    // Everything has arrived once the redaction and the edit are in the CRM too.
+    await waitFor(
+      'the conversation in Twenty',
+      () => {
+        const records = new Map(twenty.records('chatMessage').map((r) => [String(r.externalId), r]));
+        const done =
+          ['order', 'complaint', 'again', 'secret', 'reply'].every((k) => records.has(ids[k] ?? '')) &&
+          records.get(ids.secret ?? '')?.redactedAt !== null &&
+          records.get(ids.order ?? '')?.text === texts.edited;
+        return done ? records : undefined;
+      },
+      { timeoutMs: 180_000, intervalMs: 500 },
+    );
+    // ...and the sink has finished every batch (follow-ups are written after the messages of a batch).
+    const admin = kafka.client().admin();
+    await admin.connect();
+    try {
+      await waitFor(
+        'crm-sink to commit all classifications',
+        async () => {
+          const ends = await admin.fetchTopicOffsets(TOPICS.classifications);
+          const [committed] = await admin.fetchOffsets({
+            groupId: 'parley-crm-sink',
+            topics: [TOPICS.classifications],
+          });
+          const done = ends.every(
+            (end) =>
+              end.high === end.low ||
+              BigInt(committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1') >=
+                BigInt(end.high),
+          );
+          return done ? true : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 500 },
+      );
+    } finally {
+      await admin.disconnect();
+    }
+  }, 420_000);
+
+  afterAll(async () => {
+    for (const process of processes) await process.stop('SIGTERM');
+    await twenty.close();
+    await otlp.close();
+  });
+
+  it('writes each message as a labelled chat-message record on the right person', () => {
+    const people = twenty.records('person');
+    expect(people).toHaveLength(1);
+    expect(people[0]).toMatchObject({
+      whatsappId: `+${phone}`,
+      name: { firstName: 'Maria', lastName: 'Lopez' },
+      phones: { primaryPhoneCallingCode: '+49' },
+    });
+    const messages = new Map(twenty.records('chatMessage').map((r) => [String(r.externalId), r]));
+    expect(messages.size).toBe(5);
+    for (const record of messages.values()) expect(record.personId).toBe(people[0]?.id);
+    expect(messages.get(ids.complaint ?? '')).toMatchObject({
+      direction: 'INBOUND',
+      sentiment: 'NEGATIVE',
+      intent: 'COMPLAINT',
+      channel: 'WHATSAPP',
+    });
+    expect(messages.get(ids.reply ?? '')).toMatchObject({ direction: 'OUTBOUND', text: texts.reply });
+  });
+
+  it('propagates an edit and a redaction', () => {
+    const messages = new Map(twenty.records('chatMessage').map((r) => [String(r.externalId), r]));
+    expect(messages.get(ids.order ?? '')?.text).toBe(texts.edited);
+    expect(messages.get(ids.secret ?? '')).toMatchObject({ text: '', intent: null, sentiment: null });
+  });
+
+  it('raises exactly one follow-up task for the complaints of the conversation, targeting the person', () => {
+    const tasks = twenty.records('task');
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]).toMatchObject({ status: 'TODO' });
+    expect((tasks[0]?.bodyV2 as { markdown: string }).markdown).toContain(encodeURIComponent(ids.room ?? ''));
+    expect(twenty.records('taskTarget')).toEqual([
+      expect.objectContaining({ taskId: tasks[0]?.id, targetPersonId: twenty.records('person')[0]?.id }),
+    ]);
+  });
+
+  it('carries one trace from the appservice transaction through Kafka into the sink’s Twenty calls', async () => {
+    const trace = await waitFor(
+      'a trace through all three services',
+      () => {
+        const byTrace = new Map<string, Set<string>>();
+        for (const span of otlp.spans) {
+          const services = byTrace.get(span.traceId) ?? new Set<string>();
+          services.add(`${span.service}:${span.name}`);
+          byTrace.set(span.traceId, services);
+        }
+        return [...byTrace.values()].find(
+          (names) =>
+            names.has('ingest:appservice transaction') &&
+            names.has('classifier:process parley.matrix.events.v1') &&
+            names.has('crm-sink:process parley.classifications.v1') &&
+            [...names].some((n) => n.startsWith('crm-sink:twenty POST')),
+        );
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    expect(trace.size).toBeGreaterThanOrEqual(4);
+  });
+
+  it('refuses a transaction with a wrong hs_token and writes nothing for it', async () => {
+    const response = await fetch(`${ingestUrl}/_matrix/app/v1/transactions/${uniqueName('forged')}`, {
+      method: 'PUT',
+      headers: { authorization: 'Bearer not-the-hs-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ events: [] }),
+    });
+    expect(response.status).toBe(403);
+  });
+
+  it('logs no token and no message body at info level', () => {
+    const logs = processes.map((p) => JSON.stringify(p.logs) + p.stderr()).join('\n');
+    expect(logs.length).toBeGreaterThan(1000);
+    for (const secret of [registration.as_token, registration.hs_token, TWENTY_KEY, ...Object.values(texts)])
+      expect(logs.includes(secret), `logs contain ${secret.slice(0, 12)}…`).toBe(false);
+  });
+});
