@@ -48,6 +48,11 @@ export async function startOtlpReceiver(): Promise<{ url: string; spans: Receive
   return {
     url: `http://127.0.0.1:${String(port)}`,
     spans,
-    close: () => new Promise((resolve) => server.close(() => { resolve(); })),
+    close: () =>
+      new Promise((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      ),
   };
 }
