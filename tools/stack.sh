@@ -3,7 +3,7 @@
 # services, all on 127.0.0.1. Installs whatever is missing on first use (cached in ~/.cache/parley).
 # crm-sink writes to Twenty when PARLEY_TWENTY_URL and PARLEY_TWENTY_API_KEY are set in the environment,
 # and to an NDJSON file otherwise.
-# Usage: tools/stack.sh up | down | status
+# Usage: tools/stack.sh up | down | status      (PARLEY_DEMO=0 skips the demo conversations)
 #   up      start everything, wait until healthy, print where each part listens; leaves it running
 #   down    stop the services and the servers
 #   status  show what is running
@@ -19,13 +19,28 @@ declare -A service_port=([ingest]=8081 [classifier]=8082 [crm-sink]=8083)
 APPSERVICE_DIR="$PARLEY_RUN/$PARLEY_INSTANCE/appservices"
 REGISTRATION="$APPSERVICE_DIR/parley.yaml"
 
-# ingest's appservice registration, made once by ingest's own CLI and loaded by Synapse at start-up.
+# ingest's appservice registration, made once by ingest's own CLI, and the demo's imitation WhatsApp
+# bridge's; Synapse loads both at start-up.
+DEMO_BRIDGE_REGISTRATION="$APPSERVICE_DIR/whatsapp-demo.yaml"
 ensure_registration() {
-  [[ -f "$REGISTRATION" ]] && return 0
   mkdir -p "$APPSERVICE_DIR"
-  node --conditions=@parley/source apps/ingest/src/main.ts registration \
-    --url "http://127.0.0.1:${service_port[ingest]}" --output "$REGISTRATION" \
-    || die "could not write the appservice registration"
+  if [[ ! -f "$REGISTRATION" ]]; then
+    node --conditions=@parley/source apps/ingest/src/main.ts registration \
+      --url "http://127.0.0.1:${service_port[ingest]}" --output "$REGISTRATION" \
+      || die "could not write the appservice registration"
+  fi
+  node --conditions=@parley/source tools/demo/run.ts registration --output "$DEMO_BRIDGE_REGISTRATION" \
+    || die "could not write the demo bridge registration"
+}
+
+# Seeds WhatsApp-style conversations through Synapse and follows them to the CRM (PARLEY_DEMO=0 skips it).
+run_demo() {
+  [[ "${PARLEY_DEMO:-1}" == 0 ]] && return 0
+  log "demo: sending conversations through Synapse; classified messages and CRM writes follow"
+  PARLEY_KAFKA_BROKERS="$(env_get "$PARLEY_RUN/$PARLEY_INSTANCE/kafka/env" KAFKA_BROKERS)" \
+    PARLEY_DEMO_REGISTRATIONS="$REGISTRATION,$DEMO_BRIDGE_REGISTRATION" \
+    PARLEY_NDJSON_PATH="${PARLEY_NDJSON_PATH:-$SERVICES_DIR/crm-records.ndjson}" \
+    node --conditions=@parley/source tools/demo/run.ts || log "demo failed (the stack keeps running)"
 }
 
 service_up() {
@@ -43,6 +58,7 @@ service_up() {
     PARLEY_AS_REGISTRATION_FILE="$REGISTRATION" \
     PARLEY_OLLAMA_URL="$(env_get "$PARLEY_RUN/$PARLEY_INSTANCE/ollama/env" OLLAMA_URL)" \
     PARLEY_NDJSON_PATH="${PARLEY_NDJSON_PATH:-$SERVICES_DIR/crm-records.ndjson}" \
+    PARLEY_BUSINESS_USERS_REGEX="${PARLEY_BUSINESS_USERS_REGEX:-^@(?!whatsapp)}" \
     start_daemon "$pidfile" "$logfile" node "apps/$name/dist/main.js"
   if ! wait_until 30 "$name /healthz" http_ok "http://127.0.0.1:$port/healthz"; then
     show_log_tail "$logfile"; die "$name did not start"
@@ -97,6 +113,7 @@ do_up() {
   local name
   for name in ingest classifier crm-sink; do service_up "$name"; done
   print_status
+  run_demo
   if [[ -z "${PARLEY_TWENTY_URL:-}" ]]; then
     log "no PARLEY_TWENTY_URL set: crm-sink writes CRM records to ${PARLEY_NDJSON_PATH:-$SERVICES_DIR/crm-records.ndjson}"
   fi

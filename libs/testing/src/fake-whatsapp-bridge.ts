@@ -11,8 +11,9 @@ export class FakeWhatsappBridge {
   readonly botLocalpart = 'whatsappbot';
   private synapse: TestSynapse | undefined;
 
-  constructor() {
-    this.registration = {
+  /** A new registration with fresh tokens, or an existing one (the local stack's demo keeps its own). */
+  constructor(registration?: AppserviceRegistration) {
+    this.registration = registration ?? {
       id: uniqueName('whatsapp'),
       url: null,
       as_token: randomBytes(24).toString('hex'),

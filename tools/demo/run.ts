@@ -1,0 +1,173 @@
+// The local stack's demo: WhatsApp-style conversations sent through a real Synapse (by an imitation
+// bridge), then followed through Kafka and the CRM target, ending with a summary per conversation.
+//   node --conditions=@parley/source tools/demo/run.ts registration --output FILE   (once, before Synapse starts)
+//   node --conditions=@parley/source tools/demo/run.ts                              (after the stack is up)
+// Settings come from the environment tools/stack.sh passes: PARLEY_KAFKA_BROKERS, PARLEY_DEMO_REGISTRATIONS
+// (ingest's and the bridge's registration files), PARLEY_NDJSON_PATH or PARLEY_TWENTY_URL/_API_KEY.
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ClassificationV1, TOPICS } from '@parley/contracts';
+import { FakeWhatsappBridge, startSynapse, uniqueName, type AppserviceRegistration } from '@parley/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import { parse, stringify } from 'yaml';
+import { CONVERSATIONS } from './conversations.ts';
+
+const TIMEOUT_MS = Number(process.env.PARLEY_DEMO_TIMEOUT_MS ?? 600_000);
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const clip = (text: string, n = 60) => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
+
+async function registration(output: string): Promise<void> {
+  if (existsSync(output)) return;
+  writeFileSync(output, stringify(new FakeWhatsappBridge().registration));
+  say(`demo bridge registration written to ${output}`);
+}
+
+interface Sent {
+  conversation: string;
+  roomId: string;
+  eventIds: string[];
+  expected: number;
+}
+
+async function sendConversations(): Promise<Sent[]> {
+  const files = (process.env.PARLEY_DEMO_REGISTRATIONS ?? '').split(',').filter(Boolean);
+  const registrations = files.map((f) => parse(readFileSync(f, 'utf8')) as AppserviceRegistration);
+  const bridgeRegistration = registrations.find((r) => r.url === null);
+  if (!bridgeRegistration) throw new Error('PARLEY_DEMO_REGISTRATIONS must list the demo bridge registration');
+  const synapse = await startSynapse({ appservices: registrations, instance: process.env.PARLEY_INSTANCE ?? 'dev' });
+  const bridge = new FakeWhatsappBridge(bridgeRegistration);
+  bridge.attach(synapse);
+  const staff = await synapse.registerUser('agent');
+  const run = uniqueName('demo').slice(-6);
+  const sent: Sent[] = [];
+  for (const conversation of CONVERSATIONS) {
+    // A number of its own per run, so a second run shows new conversations.
+    const phone = `${conversation.phone.slice(0, -4)}${run.replace(/\D/g, '0').slice(0, 4).padEnd(4, '0')}`;
+    const customer = await bridge.registerGhost(phone, conversation.name);
+    const roomId = await bridge.createDmPortal(phone, staff.userId);
+    await staff.request('POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
+    say(`conversation with ${conversation.name} (+${phone}) in ${roomId}`);
+    const eventIds: string[] = [];
+    let messages = 0;
+    for (const step of conversation.steps) {
+      if (step.redacts !== undefined) {
+        await bridge.redact(customer, roomId, eventIds[step.redacts] ?? '');
+        say(`  ${conversation.name} redacted a message`);
+        continue;
+      }
+      if (step.edits !== undefined) {
+        await bridge.send(customer, roomId, {
+          msgtype: 'm.text',
+          body: `* ${step.text}`,
+          'm.new_content': { msgtype: 'm.text', body: step.text },
+          'm.relates_to': { rel_type: 'm.replace', event_id: eventIds[step.edits] ?? '' },
+        });
+        say(`  ${conversation.name} edited: ${clip(step.text)}`);
+        continue;
+      }
+      const content = { msgtype: 'm.text', body: step.text };
+      const id =
+        step.from === 'customer'
+          ? await bridge.send(customer, roomId, content)
+          : (
+              await staff.request<{ event_id: string }>(
+                'PUT',
+                `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${uniqueName('txn')}`,
+                content,
+              )
+            ).event_id;
+      eventIds.push(id);
+      messages++;
+      say(`  ${step.from === 'customer' ? conversation.name : 'staff'}: ${clip(step.text)}`);
+    }
+    sent.push({ conversation: conversation.name, roomId, eventIds, expected: messages });
+  }
+  return sent;
+}
+
+async function follow(sent: Sent[]): Promise<void> {
+  const rooms = new Map(sent.map((s) => [s.roomId, s]));
+  const labels = new Map<string, ClassificationV1>();
+  const crm: { kind: string; key: string; record: Record<string, unknown> }[] = [];
+  const kafka = new Kafka({
+    clientId: 'parley-demo',
+    brokers: (process.env.PARLEY_KAFKA_BROKERS ?? '').split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const consumer = kafka.consumer({ groupId: uniqueName('parley-demo') });
+  await consumer.connect();
+  await consumer.subscribe({ topic: TOPICS.classifications, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const parsed = ClassificationV1.safeParse(JSON.parse(message.value?.toString() ?? 'null'));
+      if (!parsed.success || !rooms.has(parsed.data.message.roomId)) return;
+      const c = parsed.data;
+      labels.set(c.message.eventId, c);
+      const who = rooms.get(c.message.roomId)?.conversation ?? '';
+      say(
+        c.kind === 'label'
+          ? `classified  ${who}: ${c.intent.label} / ${c.sentiment.label} (${c.lineage.backend} ${c.lineage.model}) «${clip(c.message.text, 40)}»`
+          : `classified  ${who}: a message was retracted (redaction)`,
+      );
+    },
+  });
+
+  const ndjson = process.env.PARLEY_TWENTY_URL ? undefined : process.env.PARLEY_NDJSON_PATH;
+  let offset = ndjson && existsSync(ndjson) ? statSync(ndjson).size : 0;
+  const readCrm = () => {
+    if (!ndjson || !existsSync(ndjson)) return;
+    const text = readFileSync(ndjson, 'utf8').slice(offset);
+    const end = text.lastIndexOf('\n');
+    if (end < 0) return;
+    offset += Buffer.byteLength(text.slice(0, end + 1));
+    for (const line of text.slice(0, end).split('\n')) {
+      const entry = JSON.parse(line) as (typeof crm)[number];
+      const roomId = typeof entry.record.roomId === 'string' ? entry.record.roomId : '';
+      if (entry.kind !== 'contact' && !rooms.has(roomId)) continue;
+      crm.push(entry);
+      if (entry.kind === 'followUp') say(`crm         follow-up task: ${String(entry.record.title)}`);
+      else if (entry.kind === 'message')
+        say(
+          `crm         chat message ${entry.key.slice(0, 16)}… → ${String(entry.record.contactKey)} (${String(entry.record.intent)})`,
+        );
+    }
+  };
+  const expected = sent.reduce((n, s) => n + s.expected, 0);
+  const started = Date.now();
+  for (;;) {
+    readCrm();
+    const labelled = sent.flatMap((s) => s.eventIds).filter((id) => labels.has(id)).length;
+    const written = new Set(crm.filter((e) => e.kind === 'message').map((e) => e.key)).size;
+    if (labelled >= expected && (ndjson === undefined || written >= expected)) break;
+    if (Date.now() - started > TIMEOUT_MS) {
+      say(
+        `gave up after ${String(TIMEOUT_MS / 1000)} s: ${String(labelled)}/${String(expected)} classified, ${String(written)} written`,
+      );
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  await consumer.disconnect();
+
+  say('\nsummary');
+  for (const s of sent) {
+    const own = s.eventIds
+      .map((id) => labels.get(id))
+      .filter((c): c is Extract<ClassificationV1, { kind: 'label' }> => c?.kind === 'label');
+    const intents = own.map((c) => `${c.intent.label}/${c.sentiment.label}`).join(', ');
+    const tasks = crm.filter((e) => e.kind === 'followUp' && e.record.roomId === s.roomId).length;
+    say(
+      `  ${s.conversation}: ${String(s.expected)} messages, labels: ${intents || '—'}; follow-up tasks: ${String(tasks)}`,
+    );
+  }
+  say(ndjson ? `CRM records: ${ndjson}` : `CRM records: in Twenty at ${process.env.PARLEY_TWENTY_URL ?? ''}`);
+}
+
+const { positionals, values } = parseArgs({ allowPositionals: true, options: { output: { type: 'string' } } });
+if (positionals[0] === 'registration') {
+  if (!values.output) throw new Error('registration needs --output FILE');
+  await registration(values.output);
+} else {
+  const sent = await sendConversations();
+  await follow(sent);
+}
