@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { topicDefinitions } from '@parley/contracts';
+import { grafanaDashboard } from './dashboard.ts';
 import { CHART_SCHEMAS } from './schemas.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -72,6 +73,7 @@ export function generatedFiles(): Record<string, string> {
     'charts/parley/files/topics.json': JSON.stringify(topicList(), null, 2) + '\n',
     'k8s/kafka/topics.yaml': strimziTopics(),
     'tools/compose/create-topics.sh': composeTopics(),
+    'charts/parley/files/dashboards/parley.json': JSON.stringify(grafanaDashboard(), null, 2) + '\n',
   };
   for (const [chart, schema] of Object.entries(CHART_SCHEMAS))
     files[`charts/${chart}/values.schema.json`] =

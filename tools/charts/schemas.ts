@@ -193,6 +193,13 @@ const parley = closed({
     },
     'Strimzi',
   ),
+  grafanaDashboard: closed(
+    {
+      enabled: boolean("Ship the Parley dashboard as a ConfigMap for Grafana's sidecar"),
+      label: string('Label the sidecar selects dashboards by', { minLength: 1 }),
+    },
+    'Grafana dashboard',
+  ),
   cloudnativepg: closed(
     {
       enabled: boolean('Create CloudNativePG clusters for Synapse and the bridge'),

@@ -116,11 +116,13 @@ async function follow(sent: Sent[]): Promise<void> {
   let offset = ndjson && existsSync(ndjson) ? statSync(ndjson).size : 0;
   const readCrm = () => {
     if (!ndjson || !existsSync(ndjson)) return;
-    const text = readFileSync(ndjson, 'utf8').slice(offset);
-    const end = text.lastIndexOf('\n');
+    // Bytes, not characters: the offset is a file position and names may be multi-byte.
+    const fresh = readFileSync(ndjson).subarray(offset);
+    const end = fresh.lastIndexOf(10);
     if (end < 0) return;
-    offset += Buffer.byteLength(text.slice(0, end + 1));
-    for (const line of text.slice(0, end).split('\n')) {
+    offset += end + 1;
+    const text = fresh.subarray(0, end).toString('utf8');
+    for (const line of text.split('\n')) {
       const entry = JSON.parse(line) as (typeof crm)[number];
       const roomId = typeof entry.record.roomId === 'string' ? entry.record.roomId : '';
       if (entry.kind !== 'contact' && !rooms.has(roomId)) continue;

@@ -15,6 +15,7 @@ import {
 import { startContractServer, type ContractServer } from '@parley/twenty-contract-server';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dashboardMetrics } from '../charts/dashboard.ts';
 import { startOtlpReceiver } from './otlp-receiver.ts';
 
 const entry = (app: string) => fileURLToPath(new URL(`../../apps/${app}/src/main.ts`, import.meta.url));
@@ -227,6 +228,17 @@ describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Ka
       { timeoutMs: 30_000, intervalMs: 500 },
     );
     expect(trace.size).toBeGreaterThanOrEqual(4);
+  });
+
+  it('exposes every metric the shipped Grafana dashboard queries, with flow and lag per topic', async () => {
+    const texts = await Promise.all(processes.map(async (p) => (await fetch(`${p.url}/metrics`)).text()));
+    const all = texts.join('\n');
+    for (const name of dashboardMetrics()) expect(all, name).toContain(`# TYPE ${name} `);
+    const [ingest, classifier, sink] = texts;
+    expect(ingest).toMatch(/parley_kafka_records_produced_total\{topic="parley\.matrix\.events\.v1"[^}]*\} [1-9]/);
+    expect(classifier).toMatch(/parley_kafka_messages_consumed_total\{topic="parley\.matrix\.events\.v1"[^}]*\} [1-9]/);
+    expect(classifier).toMatch(/parley_kafka_consumer_lag\{topic="parley\.matrix\.events\.v1",partition="\d"[^}]*\} 0/);
+    expect(sink).toMatch(/parley_crm_requests_total\{status="201"[^}]*\} [1-9]/);
   });
 
   it('refuses a transaction with a wrong hs_token and writes nothing for it', async () => {

@@ -16,9 +16,15 @@ import {
   topicDefinitions,
   type TopicRecord,
 } from '@parley/contracts';
-import { AcknowledgedProducer, createKafkaClient, ensureTopics, runOrderedConsumer } from '@parley/kafka';
+import {
+  AcknowledgedProducer,
+  createKafkaClient,
+  createKafkaMetrics,
+  ensureTopics,
+  runOrderedConsumer,
+} from '@parley/kafka';
 import { ConfigError, type ServiceDefinition } from '@parley/service-runtime';
-import { Counter } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { classifierSettings } from './settings.ts';
 
 /** classifier: labels chat messages from Kafka with a local LLM and produces the labels to Kafka. */
@@ -34,6 +40,18 @@ export const classifierService: ServiceDefinition<typeof classifierSettings> = {
         throw new ConfigError([{ setting: 'PARLEY_TAXONOMY_FILE', problem: error.message }], 'classifier');
       throw error;
     }
+    const ollamaSeconds = new Histogram({
+      name: 'parley_ollama_request_seconds',
+      help: 'Duration of Ollama chat calls that answered',
+      buckets: [0.25, 0.5, 1, 2, 5, 10, 20, 40, 80, 160],
+      registers: [metrics],
+    });
+    const ollamaTokens = new Counter({
+      name: 'parley_ollama_tokens_total',
+      help: 'Tokens Ollama evaluated, prompt and output',
+      labelNames: ['kind'],
+      registers: [metrics],
+    });
     const backend: ClassifierBackend =
       config.PARLEY_CLASSIFIER_BACKEND === 'baseline'
         ? new BaselineBackend(taxonomy)
@@ -43,6 +61,11 @@ export const classifierService: ServiceDefinition<typeof classifierSettings> = {
             taxonomy,
             requestTimeoutMs: config.PARLEY_OLLAMA_TIMEOUT_MS,
             numCtx: config.PARLEY_OLLAMA_NUM_CTX,
+            onCall: (call) => {
+              ollamaSeconds.observe(call.seconds);
+              ollamaTokens.inc({ kind: 'prompt' }, call.promptTokens);
+              ollamaTokens.inc({ kind: 'output' }, call.outputTokens);
+            },
           });
     const classifier = new MessageClassifier({
       backend,
@@ -52,6 +75,20 @@ export const classifierService: ServiceDefinition<typeof classifierSettings> = {
       cacheSize: config.PARLEY_CACHE_SIZE,
       source: 'parley/classifier',
       topics: { classifications: config.PARLEY_OUTPUT_TOPIC, deadLetters: config.PARLEY_DLQ_TOPIC },
+    });
+    // The classifier keeps running totals; each scrape adds what changed since the last one.
+    const seen = { hits: 0, misses: 0 };
+    new Counter({
+      name: 'parley_classifier_cache_requests_total',
+      help: 'Result-cache lookups by result (hit ratio = hit / (hit + miss))',
+      labelNames: ['result'],
+      registers: [metrics],
+      collect() {
+        this.inc({ result: 'hit' }, classifier.stats.cacheHits - seen.hits);
+        this.inc({ result: 'miss' }, classifier.stats.cacheMisses - seen.misses);
+        seen.hits = classifier.stats.cacheHits;
+        seen.misses = classifier.stats.cacheMisses;
+      },
     });
     readiness.expect('kafka');
     readiness.expect('backend', `${config.PARLEY_CLASSIFIER_BACKEND} backend not checked yet`);
@@ -67,7 +104,11 @@ export const classifierService: ServiceDefinition<typeof classifierSettings> = {
       clientId: config.PARLEY_KAFKA_CLIENT_ID,
       logger,
     });
-    const producer = new AcknowledgedProducer(kafka, { timeoutMs: config.PARLEY_PUBLISH_TIMEOUT_MS });
+    const kafkaMetrics = createKafkaMetrics(metrics);
+    const producer = new AcknowledgedProducer(kafka, {
+      timeoutMs: config.PARLEY_PUBLISH_TIMEOUT_MS,
+      metrics: kafkaMetrics,
+    });
     const consumer = kafka.consumer({ groupId: config.PARLEY_KAFKA_GROUP_ID, allowAutoTopicCreation: false });
     consumer.on(consumer.events.GROUP_JOIN, () => {
       readiness.report('kafka', true, 'consuming');
@@ -115,6 +156,7 @@ export const classifierService: ServiceDefinition<typeof classifierSettings> = {
         consumer,
         topic: config.PARLEY_INPUT_TOPIC,
         concurrency: config.PARLEY_CLASSIFIER_CONCURRENCY,
+        metrics: kafkaMetrics,
         publish: (records) => producer.publish(records),
         handle: async (message, partition, heartbeat) => {
           let parsed;

@@ -4,6 +4,7 @@ import {
   AcknowledgedProducer,
   CompactedTopicMap,
   createKafkaClient,
+  createKafkaMetrics,
   ensureTopics,
   runBatchConsumer,
   TopicFollower,
@@ -50,7 +51,11 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
       clientId: config.PARLEY_KAFKA_CLIENT_ID,
       logger,
     });
-    const producer = new AcknowledgedProducer(kafka, { timeoutMs: config.PARLEY_PUBLISH_TIMEOUT_MS });
+    const kafkaMetrics = createKafkaMetrics(metrics);
+    const producer = new AcknowledgedProducer(kafka, {
+      timeoutMs: config.PARLEY_PUBLISH_TIMEOUT_MS,
+      metrics: kafkaMetrics,
+    });
     const consumer = kafka.consumer({
       groupId: config.PARLEY_KAFKA_GROUP_ID,
       allowAutoTopicCreation: false,
@@ -118,6 +123,7 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
         consumer,
         topic: config.PARLEY_INPUT_TOPIC,
         maxBatch: config.PARLEY_CRM_BATCH,
+        metrics: kafkaMetrics,
         publish: (records) => producer.publish(records),
         handle: (messages, partition, heartbeat) => {
           lastInputAt = Date.now();

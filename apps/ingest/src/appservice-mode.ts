@@ -1,4 +1,4 @@
-import { DurableRecentIds } from '@parley/kafka';
+import { createKafkaMetrics, DurableRecentIds } from '@parley/kafka';
 import { appserviceRoutes, HomeserverClient, TransactionProcessor, type TransactionBody } from '@parley/matrix';
 import type { RunningService, ServiceContext } from '@parley/service-runtime';
 import { resolveAppserviceIdentity } from './appservice-identity.ts';
@@ -36,21 +36,27 @@ export async function wireAppserviceMode(context: ServiceContext<IngestConfig>):
   const stateKey = `appservice/${config.PARLEY_HOMESERVER_NAME}/${identity.id}/transactions`;
   let processor: TransactionProcessor | undefined;
   let recent: DurableRecentIds | undefined;
-  const output = kafkaOutput(config, logger, readiness, async (firstTime) => {
-    if (firstTime) {
-      recent = new DurableRecentIds(output.stateMap(stateKey), stateKey, output.producer);
-      logger.info({ remembered: await recent.load() }, 'loaded recently acknowledged transaction ids');
-      processor = new TransactionProcessor({
-        homeserver: config.PARLEY_HOMESERVER_NAME,
-        pipeline,
-        sink: output.producer,
-        log: recent,
-      });
-      readiness.report('transaction-log', true, 'loaded');
-    }
-    // After an outage Synapse backs off for up to ~8.5 minutes; a ping makes it retry at once.
-    await ping();
-  });
+  const output = kafkaOutput(
+    config,
+    logger,
+    readiness,
+    async (firstTime) => {
+      if (firstTime) {
+        recent = new DurableRecentIds(output.stateMap(stateKey), stateKey, output.producer);
+        logger.info({ remembered: await recent.load() }, 'loaded recently acknowledged transaction ids');
+        processor = new TransactionProcessor({
+          homeserver: config.PARLEY_HOMESERVER_NAME,
+          pipeline,
+          sink: output.producer,
+          log: recent,
+        });
+        readiness.report('transaction-log', true, 'loaded');
+      }
+      // After an outage Synapse backs off for up to ~8.5 minutes; a ping makes it retry at once.
+      await ping();
+    },
+    createKafkaMetrics(metrics),
+  );
 
   await http.register(appserviceRoutes, {
     prefix: '/_matrix/app/v1',

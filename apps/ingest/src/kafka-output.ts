@@ -1,5 +1,11 @@
 import { topicDefinitions, TOPICS } from '@parley/contracts';
-import { AcknowledgedProducer, CompactedTopicMap, createKafkaClient, ensureTopics } from '@parley/kafka';
+import {
+  AcknowledgedProducer,
+  CompactedTopicMap,
+  createKafkaClient,
+  ensureTopics,
+  type KafkaMetrics,
+} from '@parley/kafka';
 import type { Logger, Readiness } from '@parley/service-runtime';
 import type { Kafka } from 'kafkajs';
 import type { IngestConfig } from './pipeline-from-settings.ts';
@@ -20,6 +26,7 @@ export function kafkaOutput(
   logger: Logger,
   readiness: Readiness,
   onConnected: (firstTime: boolean) => Promise<void>,
+  metrics?: KafkaMetrics,
 ): KafkaOutput {
   readiness.expect('kafka');
   const kafka = createKafkaClient({
@@ -29,6 +36,7 @@ export function kafkaOutput(
   });
   const producer = new AcknowledgedProducer(kafka, {
     timeoutMs: config.PARLEY_PUBLISH_TIMEOUT_MS,
+    ...(metrics ? { metrics } : {}),
     onConnectionChange: (connected, detail) => {
       readiness.report('kafka', connected, detail);
     },

@@ -1,3 +1,4 @@
+import { createKafkaMetrics } from '@parley/kafka';
 import { HomeserverClient, SyncLoop } from '@parley/matrix';
 import { ConfigError, type RunningService, type ServiceContext } from '@parley/service-runtime';
 import { kafkaOutput } from './kafka-output.ts';
@@ -8,7 +9,7 @@ import { pipelineFromSettings, type IngestConfig } from './pipeline-from-setting
  * since-token stored on the compacted state topic.
  */
 export async function wireSyncMode(context: ServiceContext<IngestConfig>): Promise<RunningService> {
-  const { config, logger, readiness } = context;
+  const { config, logger, readiness, metrics } = context;
   const userId = config.PARLEY_SYNC_USER_ID;
   const accessToken = config.PARLEY_SYNC_ACCESS_TOKEN;
   if (!userId || !accessToken) {
@@ -26,27 +27,33 @@ export async function wireSyncMode(context: ServiceContext<IngestConfig>): Promi
   const homeserver = new HomeserverClient({ baseUrl: config.PARLEY_HOMESERVER_URL, asToken: accessToken });
   const key = `sync/${config.PARLEY_HOMESERVER_NAME}/${userId}`;
   let loop: SyncLoop | undefined;
-  const output = kafkaOutput(config, logger, readiness, async (firstTime) => {
-    if (!firstTime) return;
-    const tokens = output.stateMap<{ token: string }>(key);
-    loop = new SyncLoop({
-      baseUrl: config.PARLEY_HOMESERVER_URL,
-      accessToken,
-      userId,
-      homeserver: config.PARLEY_HOMESERVER_NAME,
-      pipeline: pipelineFromSettings(config, homeserver),
-      sink: output.producer,
-      tokens: {
-        load: async () => (await tokens.load()).get(key)?.token,
-        save: (token) => tokens.set(output.producer, key, { token }),
-      },
-      logger,
-      onHealth: (healthy, detail) => {
-        readiness.report('homeserver', healthy, detail);
-      },
-    });
-    loop.start();
-  });
+  const output = kafkaOutput(
+    config,
+    logger,
+    readiness,
+    async (firstTime) => {
+      if (!firstTime) return;
+      const tokens = output.stateMap<{ token: string }>(key);
+      loop = new SyncLoop({
+        baseUrl: config.PARLEY_HOMESERVER_URL,
+        accessToken,
+        userId,
+        homeserver: config.PARLEY_HOMESERVER_NAME,
+        pipeline: pipelineFromSettings(config, homeserver),
+        sink: output.producer,
+        tokens: {
+          load: async () => (await tokens.load()).get(key)?.token,
+          save: (token) => tokens.set(output.producer, key, { token }),
+        },
+        logger,
+        onHealth: (healthy, detail) => {
+          readiness.report('homeserver', healthy, detail);
+        },
+      });
+      loop.start();
+    },
+    createKafkaMetrics(metrics),
+  );
   output.recovery.trigger();
   return {
     close: async () => {

@@ -28,6 +28,8 @@ export interface LlmBackendOptions {
   numPredict?: number;
   seed?: number;
   keepAlive?: string | number;
+  /** Told about every chat call that answered, for latency and token metrics. */
+  onCall?: (call: { seconds: number; promptTokens: number; outputTokens: number }) => void;
 }
 
 /** Labels with a local LLM through Ollama's /api/chat, constrained to the taxonomy by a JSON Schema. */
@@ -140,7 +142,13 @@ export class LlmBackend implements ClassifierBackend {
       },
       async (span) => {
         try {
+          const started = performance.now();
           const response = await this.call(request);
+          this.options.onCall?.({
+            seconds: (performance.now() - started) / 1000,
+            promptTokens: response.prompt_eval_count,
+            outputTokens: response.eval_count,
+          });
           span.setAttribute('gen_ai.usage.input_tokens', response.prompt_eval_count);
           span.setAttribute('gen_ai.usage.output_tokens', response.eval_count);
           return response;

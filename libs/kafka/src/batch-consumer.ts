@@ -1,5 +1,6 @@
 import type { TopicRecord } from '@parley/contracts';
 import type { Consumer, KafkaMessage } from 'kafkajs';
+import { lagAfter, type KafkaMetrics } from './metrics.ts';
 import { inConsumerSpan } from './tracing.ts';
 
 export interface BatchConsumerOptions {
@@ -11,6 +12,7 @@ export interface BatchConsumerOptions {
   handle: (messages: KafkaMessage[], partition: number, heartbeat: () => Promise<void>) => Promise<TopicRecord[]>;
   publish: (records: readonly TopicRecord[]) => Promise<unknown>;
   onCommitted?: (partition: number, count: number) => void;
+  metrics?: KafkaMetrics;
 }
 
 /**
@@ -45,6 +47,8 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<v
         // it fetch this partition's messages again once the current fetch is used up.
         payload.resolveOffset(last.offset);
         options.onCommitted?.(batch.partition, run.length);
+        options.metrics?.consumed(topic, run.length);
+        options.metrics?.lag(topic, batch.partition, lagAfter(batch.highWatermark, last.offset));
         await heartbeat();
       }
     },

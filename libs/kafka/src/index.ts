@@ -7,3 +7,4 @@ export { TopicFollower } from './topic-follower.ts';
 export { runBatchConsumer, type BatchConsumerOptions } from './batch-consumer.ts';
 export { runOrderedConsumer, type Handler, type OrderedConsumerOptions } from './ordered-consumer.ts';
 export { inConsumerSpan, traceContextOf, withTraceContext } from './tracing.ts';
+export { createKafkaMetrics, lagAfter, type KafkaMetrics } from './metrics.ts';

@@ -1,5 +1,6 @@
 import type { TopicRecord } from '@parley/contracts';
 import type { Consumer, KafkaMessage } from 'kafkajs';
+import { lagAfter, type KafkaMetrics } from './metrics.ts';
 import { inConsumerSpan } from './tracing.ts';
 
 /**
@@ -22,6 +23,7 @@ export interface OrderedConsumerOptions {
   /** Outputs are published (and offsets committed) at least this often within a batch. */
   flushEvery?: number;
   onCommitted?: (partition: number, count: number) => void;
+  metrics?: KafkaMetrics;
 }
 
 /**
@@ -54,6 +56,8 @@ export async function runOrderedConsumer(options: OrderedConsumerOptions): Promi
         // it fetch this partition's messages again once the current fetch is used up.
         payload.resolveOffset(lastOffset);
         options.onCommitted?.(batch.partition, handled);
+        options.metrics?.consumed(topic, handled);
+        options.metrics?.lag(topic, batch.partition, lagAfter(batch.highWatermark, lastOffset));
         pending = [];
         handled = 0;
         lastOffset = undefined;

@@ -1,4 +1,5 @@
 import type { KafkaHeaders, TopicRecord } from '@parley/contracts';
+import type { KafkaMetrics } from './metrics.ts';
 import { withTraceContext } from './tracing.ts';
 import { Partitioners, type Kafka, type Producer, type RecordMetadata } from 'kafkajs';
 
@@ -10,6 +11,7 @@ export interface AcknowledgedProducerOptions {
   /** Upper bound on one publish, retries included; past it the caller gets a PublishError. */
   timeoutMs: number;
   onConnectionChange?: (connected: boolean, detail: string) => void;
+  metrics?: KafkaMetrics;
 }
 
 /**
@@ -70,6 +72,7 @@ export class AcknowledgedProducer {
         }),
       ]);
       this.setConnected(true, 'acknowledged');
+      for (const [topic, messages] of byTopic) this.options.metrics?.produced(topic, messages.length);
       return result;
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
