@@ -5,6 +5,7 @@
 // Settings come from the environment tools/stack.sh passes: PARLEY_KAFKA_BROKERS, PARLEY_DEMO_REGISTRATIONS
 // (ingest's and the bridge's registration files), PARLEY_NDJSON_PATH or PARLEY_TWENTY_URL/_API_KEY.
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ClassificationV1, TOPICS } from '@parley/contracts';
 import { FakeWhatsappBridge, startSynapse, uniqueName, type AppserviceRegistration } from '@parley/testing';
@@ -34,7 +35,11 @@ async function sendConversations(): Promise<Sent[]> {
   const registrations = files.map((f) => parse(readFileSync(f, 'utf8')) as AppserviceRegistration);
   const bridgeRegistration = registrations.find((r) => r.url === null);
   if (!bridgeRegistration) throw new Error('PARLEY_DEMO_REGISTRATIONS must list the demo bridge registration');
-  const synapse = await startSynapse({ appservices: registrations, instance: process.env.PARLEY_INSTANCE ?? 'dev' });
+  // The stack's Synapse, with the registrations it already loaded (the folder is the stack's; not rewritten).
+  const synapse = await startSynapse({
+    instance: process.env.PARLEY_INSTANCE ?? 'dev',
+    appserviceDir: dirname(files[0] ?? ''),
+  });
   const bridge = new FakeWhatsappBridge(bridgeRegistration);
   bridge.attach(synapse);
   const staff = await synapse.registerUser('agent');
@@ -85,7 +90,8 @@ async function sendConversations(): Promise<Sent[]> {
   return sent;
 }
 
-async function follow(sent: Sent[]): Promise<void> {
+/** Follows the demo's rooms through Kafka and the NDJSON file from `offset`, its size before anything was sent. */
+async function follow(sent: Sent[], ndjson: string | undefined, start: number): Promise<void> {
   const rooms = new Map(sent.map((s) => [s.roomId, s]));
   const labels = new Map<string, ClassificationV1>();
   const crm: { kind: string; key: string; record: Record<string, unknown> }[] = [];
@@ -112,8 +118,7 @@ async function follow(sent: Sent[]): Promise<void> {
     },
   });
 
-  const ndjson = process.env.PARLEY_TWENTY_URL ? undefined : process.env.PARLEY_NDJSON_PATH;
-  let offset = ndjson && existsSync(ndjson) ? statSync(ndjson).size : 0;
+  let offset = start;
   const readCrm = () => {
     if (!ndjson || !existsSync(ndjson)) return;
     // Bytes, not characters: the offset is a file position and names may be multi-byte.
@@ -170,6 +175,8 @@ if (positionals[0] === 'registration') {
   if (!values.output) throw new Error('registration needs --output FILE');
   await registration(values.output);
 } else {
+  const ndjson = process.env.PARLEY_TWENTY_URL ? undefined : process.env.PARLEY_NDJSON_PATH;
+  const start = ndjson && existsSync(ndjson) ? statSync(ndjson).size : 0;
   const sent = await sendConversations();
-  await follow(sent);
+  await follow(sent, ndjson, start);
 }

@@ -54,6 +54,8 @@ export interface StartSynapseOptions {
   appservices?: AppserviceRegistration[];
   /** A Synapse of its own (e.g. "e2e"), so restarting it with other registrations disturbs no other test. */
   instance?: string;
+  /** A folder of registrations that someone else keeps (the local stack's); used as it is, never rewritten. */
+  appserviceDir?: string;
 }
 
 export async function startSynapse(options: StartSynapseOptions = {}): Promise<TestSynapse> {
@@ -67,6 +69,8 @@ export async function startSynapse(options: StartSynapseOptions = {}): Promise<T
       writeFileSync(`${dir}/${registration.id}.yaml`, stringify(registration));
     }
     extraEnv['SYNAPSE_APPSERVICE_DIR'] = dir;
+  } else if (options.appserviceDir !== undefined) {
+    extraEnv['SYNAPSE_APPSERVICE_DIR'] = options.appserviceDir;
   }
   const env = await ensureComponent('synapse', extraEnv, undefined, options.instance);
   const url = required(env, 'SYNAPSE_URL', 'synapse');
