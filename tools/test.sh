@@ -24,7 +24,7 @@ components=(kafka synapse ollama)
 stop_servers() {
   # Tests that stop a server on purpose run their own instance of it ("test-faults"); the end-to-end
   # test runs its own Kafka and Synapse ("e2e").
-  for instance in "$PARLEY_TEST_INSTANCE" test-faults e2e; do
+  for instance in "$PARLEY_TEST_INSTANCE" test-faults e2e chaos; do
     for c in "${components[@]}"; do PARLEY_INSTANCE="$instance" bash tools/env/$c.sh stop >/dev/null 2>&1 || true; done
   done
 }

@@ -1,0 +1,163 @@
+import { fileURLToPath } from 'node:url';
+import {
+  ensureComponent,
+  FakeWhatsappBridge,
+  freePort,
+  runServiceToExit,
+  spawnService,
+  startKafka,
+  startSynapse,
+  stopComponent,
+  uniqueName,
+  waitFor,
+  type AppserviceRegistration,
+  type ServiceProcess,
+} from '@parley/testing';
+import { startContractServer, type ContractServer } from '@parley/twenty-contract-server';
+import { parse } from 'yaml';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const entry = (app: string) => fileURLToPath(new URL(`../../apps/${app}/src/main.ts`, import.meta.url));
+const INSTANCE = 'chaos';
+const TWENTY_KEY = 'chaos-twenty-key';
+const MESSAGES = Number(process.env.PARLEY_CHAOS_MESSAGES ?? 2000);
+const CUSTOMERS = 20;
+
+/**
+ * Every part fails once while 2,000 messages flow: each service is SIGKILLed mid-stream and restarted,
+ * Kafka restarts, and Twenty answers 429 and then 503 for a while. The CRM must end with exactly one
+ * chat-message record per message sent. (The classifier runs its baseline backend: 2,000 messages
+ * through a CPU LLM would take hours; Ollama outages have their own test in apps/classifier.)
+ */
+describe('chaos: every part fails once, nothing is lost or duplicated', () => {
+  const services = new Map<string, ServiceProcess>();
+  let twenty: ContractServer | undefined;
+
+  afterAll(async () => {
+    for (const service of services.values()) await service.stop('SIGTERM');
+    await twenty?.close();
+    await stopComponent('kafka', INSTANCE);
+  });
+
+  it(`delivers exactly ${String(MESSAGES)} chat-message records, checked by externalId`, async () => {
+    const kafka = await startKafka(INSTANCE);
+    twenty = await startContractServer({ apiKey: TWENTY_KEY, rateLimits: null });
+    const contract = twenty;
+    const port = await freePort();
+    const cli = await runServiceToExit(entry('ingest'), {}, 30_000, [
+      'registration',
+      '--url',
+      `http://127.0.0.1:${String(port)}`,
+      '--id',
+      uniqueName('parley'),
+      '--sender',
+      uniqueName('parley'),
+      '--users',
+      '@whatsapp_.*',
+    ]);
+    expect(cli.code, cli.stderr).toBe(0);
+    const registration = parse(cli.stdout) as AppserviceRegistration;
+    const bridge = new FakeWhatsappBridge();
+    const synapse = await startSynapse({ appservices: [registration, bridge.registration], instance: INSTANCE });
+    bridge.attach(synapse);
+
+    const common = {
+      PARLEY_HTTP_HOST: '127.0.0.1',
+      PARLEY_LOG_LEVEL: 'warn',
+      PARLEY_KAFKA_BROKERS: kafka.brokers.join(','),
+      PARLEY_KAFKA_PARTITIONS: '3',
+    };
+    const env: Record<string, Record<string, string>> = {
+      ingest: {
+        ...common,
+        PARLEY_LOG_LEVEL: 'info',
+        PARLEY_HTTP_PORT: String(port),
+        PARLEY_HOMESERVER_URL: synapse.url,
+        PARLEY_HOMESERVER_NAME: synapse.serverName,
+        PARLEY_AS_ID: registration.id,
+        PARLEY_AS_TOKEN: registration.as_token,
+        PARLEY_HS_TOKEN: registration.hs_token,
+      },
+      classifier: { ...common, PARLEY_LOG_LEVEL: 'info', PARLEY_CLASSIFIER_BACKEND: 'baseline' },
+      'crm-sink': {
+        ...common,
+        PARLEY_LOG_LEVEL: 'info',
+        PARLEY_TWENTY_URL: contract.url,
+        PARLEY_TWENTY_API_KEY: TWENTY_KEY,
+        PARLEY_TWENTY_BACKOFF_MAX_MS: '2000',
+      },
+    };
+    const start = async (name: string) => {
+      services.set(name, await spawnService({ entry: entry(name), env: env[name] ?? {}, startTimeoutMs: 60_000 }));
+    };
+    const kill = async (name: string) => {
+      await services.get(name)?.stop('SIGKILL');
+      services.delete(name);
+    };
+    for (const name of ['ingest', 'classifier', 'crm-sink']) await start(name);
+
+    const staff = await synapse.registerUser('agent');
+    const rooms: { customer: string; roomId: string }[] = [];
+    for (let c = 0; c < CUSTOMERS; c++) {
+      const phone = `4917${String(Date.now()).slice(-6)}${String(c).padStart(2, '0')}`;
+      const customer = await bridge.registerGhost(phone, `Customer ${String(c)}`);
+      rooms.push({ customer, roomId: await bridge.createDmPortal(phone, staff.userId) });
+    }
+
+    // The faults, each at its point in the stream.
+    const faults = new Map<number, () => Promise<void>>([
+      [Math.floor(MESSAGES * 0.15), () => kill('ingest').then(() => start('ingest'))],
+      [Math.floor(MESSAGES * 0.3), () => kill('classifier').then(() => start('classifier'))],
+      [Math.floor(MESSAGES * 0.45), () => kill('crm-sink').then(() => start('crm-sink'))],
+      [
+        Math.floor(MESSAGES * 0.6),
+        async () => {
+          await stopComponent('kafka', INSTANCE);
+          await new Promise((resolve) => setTimeout(resolve, 3_000));
+          await ensureComponent('kafka', {}, undefined, INSTANCE);
+        },
+      ],
+      [
+        Math.floor(MESSAGES * 0.75),
+        async () => {
+          contract.faults.rateLimitStorm = 30;
+        },
+      ],
+      [
+        Math.floor(MESSAGES * 0.85),
+        async () => {
+          contract.faults.outage = true;
+          setTimeout(() => (contract.faults.outage = false), 8_000);
+        },
+      ],
+    ]);
+
+    const sent: string[] = [];
+    for (let i = 0; i < MESSAGES; i++) {
+      await faults.get(i)?.();
+      const room = rooms[i % CUSTOMERS];
+      if (!room) throw new Error('no room');
+      sent.push(
+        await bridge.send(room.customer, room.roomId, {
+          msgtype: 'm.text',
+          body: `Message ${String(i)}: ${i % 17 === 0 ? 'this is terrible, I want to complain' : 'where is my order?'}`,
+        }),
+      );
+    }
+
+    const expected = new Set(sent);
+    const records = await waitFor(
+      `all ${String(MESSAGES)} messages in the CRM`,
+      () => {
+        const ids = contract.records('chatMessage').map((r) => String(r.externalId));
+        return ids.length >= MESSAGES && [...expected].every((id) => ids.includes(id)) ? ids : undefined;
+      },
+      { timeoutMs: 600_000, intervalMs: 2_000 },
+    );
+    expect(records).toHaveLength(MESSAGES);
+    expect(new Set(records)).toEqual(expected);
+    // The faults really happened.
+    expect(contract.requests.filter((r) => r.status === 429)).toHaveLength(30);
+    expect(contract.requests.some((r) => r.status === 503)).toBe(true);
+  }, 1_200_000);
+});
