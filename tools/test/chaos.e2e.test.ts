@@ -126,8 +126,17 @@ describe('chaos: every part fails once, nothing is lost or duplicated', () => {
       [
         Math.floor(MESSAGES * 0.85),
         async () => {
+          // Down until the sink has run into it, and a few seconds more.
           contract.faults.outage = true;
-          setTimeout(() => (contract.faults.outage = false), 8_000);
+          void waitFor(
+            'the sink to meet the outage',
+            () => (contract.requests.some((r) => r.status === 503) ? true : undefined),
+            { timeoutMs: 300_000, intervalMs: 200 },
+          )
+            .then(() => new Promise((resolve) => setTimeout(resolve, 5_000)))
+            .finally(() => {
+              contract.faults.outage = false;
+            });
         },
       ],
     ]);

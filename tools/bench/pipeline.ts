@@ -1,0 +1,156 @@
+// Benchmark: end-to-end latency of the whole pipeline, from a message sent to Synapse (the send call
+// returning) to its chat-message record written in Twenty (the contract server's createdAt), at a
+// steady rate. Run it with the baseline backend (the pipeline alone) and with the LLM backend.
+//   node --conditions=@parley/source tools/bench/pipeline.ts [--backend baseline|llm] [--rate 5] [--messages 300]
+// Each stage has its own benchmark beside this one: tools/bench/ingest.ts, classifier.ts, crm-sink.ts.
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  DEFAULT_TEST_MODEL,
+  FakeWhatsappBridge,
+  freePort,
+  runServiceToExit,
+  spawnService,
+  startKafka,
+  startOllama,
+  startSynapse,
+  stopComponent,
+  uniqueName,
+  type AppserviceRegistration,
+  type ServiceProcess,
+} from '@parley/testing';
+import { startContractServer } from '@parley/twenty-contract-server';
+import { parse } from 'yaml';
+
+const { values } = parseArgs({
+  options: {
+    backend: { type: 'string', default: 'baseline' },
+    rate: { type: 'string' },
+    messages: { type: 'string' },
+  },
+});
+const LLM = values.backend === 'llm';
+// The LLM on two CPU cores labels about one message in six seconds: a steady rate must stay below that.
+const RATE = Number(values.rate ?? (LLM ? '0.1' : '5'));
+const MESSAGES = Number(values.messages ?? (LLM ? '20' : '300'));
+const INSTANCE = 'bench-e2e';
+const KEY = 'bench-e2e-key';
+const entry = (app: string) => fileURLToPath(new URL(`../../apps/${app}/src/main.ts`, import.meta.url));
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+
+async function main(): Promise<void> {
+  const kafka = await startKafka(INSTANCE);
+  const ollama = LLM ? await startOllama() : undefined;
+  const twenty = await startContractServer({ apiKey: KEY, rateLimits: null });
+  const port = await freePort();
+  const cli = await runServiceToExit(entry('ingest'), {}, 30_000, [
+    'registration',
+    '--url',
+    `http://127.0.0.1:${String(port)}`,
+    '--id',
+    uniqueName('parley'),
+    '--sender',
+    uniqueName('parley'),
+    '--users',
+    '@whatsapp_.*',
+  ]);
+  if (cli.code !== 0) throw new Error(cli.stderr);
+  const registration = parse(cli.stdout) as AppserviceRegistration;
+  const bridge = new FakeWhatsappBridge();
+  const synapse = await startSynapse({ appservices: [registration, bridge.registration], instance: INSTANCE });
+  bridge.attach(synapse);
+  const common = {
+    PARLEY_HTTP_HOST: '127.0.0.1',
+    PARLEY_LOG_LEVEL: 'info',
+    PARLEY_KAFKA_BROKERS: kafka.brokers.join(','),
+    PARLEY_KAFKA_PARTITIONS: '3',
+  };
+  const services: ServiceProcess[] = [
+    await spawnService({
+      entry: entry('ingest'),
+      env: {
+        ...common,
+        PARLEY_HTTP_PORT: String(port),
+        PARLEY_HOMESERVER_URL: synapse.url,
+        PARLEY_HOMESERVER_NAME: synapse.serverName,
+        PARLEY_AS_ID: registration.id,
+        PARLEY_AS_TOKEN: registration.as_token,
+        PARLEY_HS_TOKEN: registration.hs_token,
+      },
+    }),
+    await spawnService({
+      entry: entry('classifier'),
+      env: {
+        ...common,
+        PARLEY_CLASSIFIER_BACKEND: LLM ? 'llm' : 'baseline',
+        ...(ollama ? { PARLEY_OLLAMA_URL: ollama.url, PARLEY_OLLAMA_MODEL: DEFAULT_TEST_MODEL } : {}),
+      },
+    }),
+    // Batches fill for at most 100 ms: the sink trades a little latency for fewer Twenty requests.
+    await spawnService({
+      entry: entry('crm-sink'),
+      env: { ...common, PARLEY_TWENTY_URL: twenty.url, PARLEY_TWENTY_API_KEY: KEY, PARLEY_KAFKA_MAX_WAIT_MS: '100' },
+    }),
+  ];
+  try {
+    const rooms: { customer: string; roomId: string }[] = [];
+    const staff = await synapse.registerUser('agent');
+    for (let c = 0; c < 10; c++) {
+      const phone = `4916${String(Date.now()).slice(-7)}${String(c)}`;
+      const customer = await bridge.registerGhost(phone, `Customer ${String(c)}`);
+      rooms.push({ customer, roomId: await bridge.createDmPortal(phone, staff.userId) });
+    }
+    const sentAt = new Map<string, number>();
+    const started = Date.now();
+    for (let i = 0; i < MESSAGES; i++) {
+      const due = started + (i * 1000) / RATE;
+      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+      const room = rooms[i % rooms.length];
+      if (!room) throw new Error('no room');
+      // Distinct texts, so the classifier's result cache never answers for the model.
+      const id = await bridge.send(room.customer, room.roomId, {
+        msgtype: 'm.text',
+        body: `Order ${String(1000 + i)} has not arrived yet, can you check it for me?`,
+      });
+      sentAt.set(id, Date.now());
+    }
+    const deadline = Date.now() + 30 * 60_000;
+    for (;;) {
+      const written = twenty.records('chatMessage').filter((r) => sentAt.has(String(r.externalId)));
+      if (written.length >= MESSAGES) break;
+      if (Date.now() > deadline) throw new Error(`only ${String(written.length)} of ${String(MESSAGES)} arrived`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const latencies = twenty
+      .records('chatMessage')
+      .filter((r) => sentAt.has(String(r.externalId)))
+      .map((r) => Date.parse(String(r.createdAt)) - (sentAt.get(String(r.externalId)) ?? 0))
+      .sort((a, b) => a - b);
+    console.log(
+      JSON.stringify(
+        {
+          backend: LLM ? `llm ${DEFAULT_TEST_MODEL}` : 'baseline',
+          messages: MESSAGES,
+          ratePerSecond: RATE,
+          endToEndMs: {
+            p50: percentile(latencies, 50),
+            p95: percentile(latencies, 95),
+            p99: percentile(latencies, 99),
+            max: latencies.at(-1),
+          },
+          stages: 'per-stage benchmarks: tools/bench/ingest.ts, tools/bench/classifier.ts, tools/bench/crm-sink.ts',
+        },
+        null,
+        2,
+      ),
+    );
+  } finally {
+    for (const service of services) await service.stop('SIGTERM');
+    await twenty.close();
+    await stopComponent('kafka', INSTANCE);
+    await stopComponent('synapse', INSTANCE);
+  }
+}
+
+await main();
