@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   ensureComponent,
