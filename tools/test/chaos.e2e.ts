@@ -1,4 +1,3 @@
-import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   ensureComponent,
