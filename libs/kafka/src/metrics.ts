@@ -28,9 +28,15 @@ export function createKafkaMetrics(registry: Registry): KafkaMetrics {
     registers: [registry],
   });
   return {
-    consumed: (topic, count) => { consumed.inc({ topic }, count); },
-    produced: (topic, count) => { produced.inc({ topic }, count); },
-    lag: (topic, partition, value) => { lag.set({ topic, partition: String(partition) }, Math.max(0, value)); },
+    consumed: (topic, count) => {
+      consumed.inc({ topic }, count);
+    },
+    produced: (topic, count) => {
+      produced.inc({ topic }, count);
+    },
+    lag: (topic, partition, value) => {
+      lag.set({ topic, partition: String(partition) }, Math.max(0, value));
+    },
   };
 }
 
