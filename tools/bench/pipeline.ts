@@ -2,6 +2,7 @@
 // returning) to its chat-message record written in Twenty (the contract server's createdAt), at a
 // steady rate. Run it with the baseline backend (the pipeline alone) and with the LLM backend.
 //   node --conditions=@parley/source tools/bench/pipeline.ts [--backend baseline|llm] [--rate 5] [--messages 300]
+//     [--requests-per-minute 100]   (crm-sink's Twenty budget; with 100/min the sink batches, which costs latency)
 // Each stage has its own benchmark beside this one: tools/bench/ingest.ts, classifier.ts, crm-sink.ts.
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -19,6 +20,7 @@ import {
   type AppserviceRegistration,
   type ServiceProcess,
 } from '@parley/testing';
+import { TOPICS } from '@parley/contracts';
 import { startContractServer } from '@parley/twenty-contract-server';
 import { parse } from 'yaml';
 
@@ -27,6 +29,8 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'baseline' },
     rate: { type: 'string' },
     messages: { type: 'string' },
+    /** crm-sink's Twenty budget; the default is the product's (Twenty's documented 100 per minute). */
+    'requests-per-minute': { type: 'string', default: '100' },
   },
 });
 const LLM = values.backend === 'llm';
@@ -90,7 +94,13 @@ async function main(): Promise<void> {
     // Batches fill for at most 100 ms: the sink trades a little latency for fewer Twenty requests.
     await spawnService({
       entry: entry('crm-sink'),
-      env: { ...common, PARLEY_TWENTY_URL: twenty.url, PARLEY_TWENTY_API_KEY: KEY, PARLEY_KAFKA_MAX_WAIT_MS: '100' },
+      env: {
+        ...common,
+        PARLEY_TWENTY_URL: twenty.url,
+        PARLEY_TWENTY_API_KEY: KEY,
+        PARLEY_KAFKA_MAX_WAIT_MS: '100',
+        PARLEY_TWENTY_REQUESTS_PER_MINUTE: values['requests-per-minute'],
+      },
     }),
   ];
   try {
@@ -122,6 +132,43 @@ async function main(): Promise<void> {
       if (Date.now() > deadline) throw new Error(`only ${String(written.length)} of ${String(MESSAGES)} arrived`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+    // Where the time goes: when each message reached the events topic and the classifications topic.
+    const stageAt = async (topic: string) => {
+      const at = new Map<string, number>();
+      const consumer = kafka.client().consumer({ groupId: uniqueName('bench-stages') });
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          const value = JSON.parse(message.value?.toString() ?? '{}') as {
+            eventId?: string;
+            message?: { eventId?: string };
+          };
+          const id = value.message?.eventId ?? value.eventId;
+          if (id !== undefined && sentAt.has(id) && !at.has(id)) at.set(id, Number(message.timestamp));
+        },
+      });
+      const until = Date.now() + 60_000;
+      while (at.size < MESSAGES && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 250));
+      await consumer.disconnect();
+      return at;
+    };
+    const inEvents = await stageAt(TOPICS.matrixEvents);
+    const inClassifications = await stageAt(TOPICS.classifications);
+    const median = (values: number[]) =>
+      percentile(
+        [...values].sort((a, b) => a - b),
+        50,
+      );
+    const createdAt = new Map(
+      twenty.records('chatMessage').map((r) => [String(r.externalId), Date.parse(String(r.createdAt))]),
+    );
+    const ids = [...sentAt.keys()];
+    const stagesMs = {
+      synapseToEventsTopic: median(ids.map((id) => (inEvents.get(id) ?? NaN) - (sentAt.get(id) ?? 0))),
+      eventsToClassifications: median(ids.map((id) => (inClassifications.get(id) ?? NaN) - (inEvents.get(id) ?? 0))),
+      classificationsToTwenty: median(ids.map((id) => (createdAt.get(id) ?? NaN) - (inClassifications.get(id) ?? 0))),
+    };
     const latencies = twenty
       .records('chatMessage')
       .filter((r) => sentAt.has(String(r.externalId)))
@@ -133,12 +180,14 @@ async function main(): Promise<void> {
           backend: LLM ? `llm ${DEFAULT_TEST_MODEL}` : 'baseline',
           messages: MESSAGES,
           ratePerSecond: RATE,
+          twentyRequestsPerMinute: Number(values['requests-per-minute']),
           endToEndMs: {
             p50: percentile(latencies, 50),
             p95: percentile(latencies, 95),
             p99: percentile(latencies, 99),
             max: latencies.at(-1),
           },
+          medianPerStageMs: stagesMs,
           stages: 'per-stage benchmarks: tools/bench/ingest.ts, tools/bench/classifier.ts, tools/bench/crm-sink.ts',
         },
         null,
