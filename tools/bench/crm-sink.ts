@@ -116,33 +116,9 @@ async function throughSink(labels: ClassificationV1[]): Promise<{ perSecond: num
     },
     startTimeoutMs: 60_000,
   });
-  const admin = client.admin();
-  await admin.connect();
-  let progress: NodeJS.Timeout | undefined;
   try {
-    const ends = await admin.fetchTopicOffsets(topics.input);
-    const deadline = Date.now() + 10 * 60_000;
-    progress = setInterval(() => {
-      const statuses: Record<string, number> = {};
-      for (const r of server.requests) statuses[String(r.status)] = (statuses[String(r.status)] ?? 0) + 1;
-      process.stderr.write(
-        `sink: ${String(server.records('chatMessage').length)} messages written; requests ${JSON.stringify(statuses)}\n`,
-      );
-    }, 5_000);
-    for (;;) {
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topics.input] });
-      const done = ends.every(
-        (end) =>
-          BigInt(end.high) === BigInt(end.low) ||
-          BigInt(committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1') >= BigInt(end.high),
-      );
-      if (done) break;
-      if (Date.now() > deadline) throw new Error('the sink did not finish within 10 minutes');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await kafka.waitForCommitted(groupId, topics.input, 10 * 60_000);
   } finally {
-    clearInterval(progress);
-    await admin.disconnect();
     await sink.stop('SIGTERM');
     await server.close();
   }

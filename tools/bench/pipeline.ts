@@ -10,19 +10,17 @@ import {
   DEFAULT_TEST_MODEL,
   FakeWhatsappBridge,
   freePort,
-  runServiceToExit,
+  ingestRegistration,
   spawnService,
   startKafka,
   startOllama,
   startSynapse,
   stopComponent,
   uniqueName,
-  type AppserviceRegistration,
   type ServiceProcess,
 } from '@parley/testing';
 import { TOPICS } from '@parley/contracts';
 import { startContractServer } from '@parley/twenty-contract-server';
-import { parse } from 'yaml';
 
 const { values } = parseArgs({
   options: {
@@ -48,19 +46,7 @@ async function main(): Promise<void> {
   const ollama = LLM ? await startOllama() : undefined;
   const twenty = await startContractServer({ apiKey: KEY, rateLimits: null });
   const port = await freePort();
-  const cli = await runServiceToExit(entry('ingest'), {}, 30_000, [
-    'registration',
-    '--url',
-    `http://127.0.0.1:${String(port)}`,
-    '--id',
-    uniqueName('parley'),
-    '--sender',
-    uniqueName('parley'),
-    '--users',
-    '@whatsapp_.*',
-  ]);
-  if (cli.code !== 0) throw new Error(cli.stderr);
-  const registration = parse(cli.stdout) as AppserviceRegistration;
+  const registration = await ingestRegistration(entry('ingest'), `http://127.0.0.1:${String(port)}`);
   const bridge = new FakeWhatsappBridge();
   const synapse = await startSynapse({ appservices: [registration, bridge.registration], instance: INSTANCE });
   bridge.attach(synapse);

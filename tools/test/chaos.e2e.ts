@@ -3,18 +3,15 @@ import {
   ensureComponent,
   FakeWhatsappBridge,
   freePort,
-  runServiceToExit,
+  ingestRegistration,
   spawnService,
   startKafka,
   startSynapse,
   stopComponent,
-  uniqueName,
   waitFor,
-  type AppserviceRegistration,
   type ServiceProcess,
 } from '@parley/testing';
 import { startContractServer, type ContractServer } from '@parley/twenty-contract-server';
-import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const entry = (app: string) => fileURLToPath(new URL(`../../apps/${app}/src/main.ts`, import.meta.url));
@@ -44,19 +41,7 @@ describe('chaos: every part fails once, nothing is lost or duplicated', () => {
     twenty = await startContractServer({ apiKey: TWENTY_KEY, rateLimits: null });
     const contract = twenty;
     const port = await freePort();
-    const cli = await runServiceToExit(entry('ingest'), {}, 30_000, [
-      'registration',
-      '--url',
-      `http://127.0.0.1:${String(port)}`,
-      '--id',
-      uniqueName('parley'),
-      '--sender',
-      uniqueName('parley'),
-      '--users',
-      '@whatsapp_.*',
-    ]);
-    expect(cli.code, cli.stderr).toBe(0);
-    const registration = parse(cli.stdout) as AppserviceRegistration;
+    const registration = await ingestRegistration(entry('ingest'), `http://127.0.0.1:${String(port)}`);
     const bridge = new FakeWhatsappBridge();
     const synapse = await startSynapse({ appservices: [registration, bridge.registration], instance: INSTANCE });
     bridge.attach(synapse);

@@ -3,7 +3,7 @@ import { TOPICS } from '@parley/contracts';
 import {
   FakeWhatsappBridge,
   freePort,
-  runServiceToExit,
+  ingestRegistration,
   spawnService,
   startKafka,
   startSynapse,
@@ -13,7 +13,6 @@ import {
   type ServiceProcess,
 } from '@parley/testing';
 import { startContractServer, type ContractServer } from '@parley/twenty-contract-server';
-import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardMetrics } from '../charts/dashboard.ts';
 import { startOtlpReceiver } from './otlp-receiver.ts';
@@ -47,19 +46,7 @@ describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Ka
     twenty = await startContractServer({ apiKey: TWENTY_KEY, rateLimits: null });
     const port = await freePort();
     ingestUrl = `http://127.0.0.1:${String(port)}`;
-    const cli = await runServiceToExit(entry('ingest'), {}, 30_000, [
-      'registration',
-      '--url',
-      ingestUrl,
-      '--id',
-      uniqueName('parley'),
-      '--sender',
-      uniqueName('parley'),
-      '--users',
-      '@whatsapp_.*',
-    ]);
-    expect(cli.code, cli.stderr).toBe(0);
-    registration = parse(cli.stdout) as AppserviceRegistration;
+    registration = await ingestRegistration(entry('ingest'), ingestUrl);
     const synapse = await startSynapse({ appservices: [registration, bridge.registration], instance: INSTANCE });
     bridge.attach(synapse);
     const common = {
@@ -139,30 +126,7 @@ describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Ka
       { timeoutMs: 180_000, intervalMs: 500 },
     );
     // ...and the sink has finished every batch (follow-ups are written after the messages of a batch).
-    const admin = kafka.client().admin();
-    await admin.connect();
-    try {
-      await waitFor(
-        'crm-sink to commit all classifications',
-        async () => {
-          const ends = await admin.fetchTopicOffsets(TOPICS.classifications);
-          const [committed] = await admin.fetchOffsets({
-            groupId: 'parley-crm-sink',
-            topics: [TOPICS.classifications],
-          });
-          const done = ends.every(
-            (end) =>
-              end.high === end.low ||
-              BigInt(committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1') >=
-                BigInt(end.high),
-          );
-          return done ? true : undefined;
-        },
-        { timeoutMs: 60_000, intervalMs: 500 },
-      );
-    } finally {
-      await admin.disconnect();
-    }
+    await kafka.waitForCommitted('parley-crm-sink', TOPICS.classifications, 60_000);
   }, 420_000);
 
   afterAll(async () => {

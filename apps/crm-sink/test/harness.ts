@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClassificationV1 } from '@parley/contracts';
-import { spawnService, uniqueName, waitFor, type ServiceProcess, type TestKafka } from '@parley/testing';
+import { spawnService, uniqueName, type ServiceProcess, type TestKafka } from '@parley/testing';
 
 export const entry = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
@@ -63,28 +63,8 @@ export async function produce(
 }
 
 /** Waits until the sink's group has committed every offset of the topic. */
-export async function waitForCommitted(kafka: TestKafka, groupId: string, topic: string, timeoutMs = 90_000) {
-  const admin = kafka.client().admin();
-  await admin.connect();
-  try {
-    const ends = await admin.fetchTopicOffsets(topic);
-    await waitFor(
-      `group ${groupId} to commit ${topic} to its end`,
-      async () => {
-        const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-        const done = ends.every((end) => {
-          // An empty partition has nothing to commit.
-          if (BigInt(end.high) === BigInt(end.low)) return true;
-          const partition = committed?.partitions.find((p) => p.partition === end.partition);
-          return partition !== undefined && BigInt(partition.offset) >= BigInt(end.high);
-        });
-        return done ? true : undefined;
-      },
-      { timeoutMs, intervalMs: 250 },
-    );
-  } finally {
-    await admin.disconnect();
-  }
+export function waitForCommitted(kafka: TestKafka, groupId: string, topic: string, timeoutMs = 90_000) {
+  return kafka.waitForCommitted(groupId, topic, timeoutMs);
 }
 
 export async function readiness(sink: ServiceProcess): Promise<{ status: number; body: Record<string, unknown> }> {

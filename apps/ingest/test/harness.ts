@@ -3,17 +3,15 @@ import { MatrixEventV1, TOPICS } from '@parley/contracts';
 import {
   FakeWhatsappBridge,
   freePort,
-  runServiceToExit,
+  ingestRegistration,
   spawnService,
   startSynapse,
-  uniqueName,
   type AppserviceRegistration,
   type MatrixUser,
   type ServiceProcess,
   type TestKafka,
   type TestSynapse,
 } from '@parley/testing';
-import { parse } from 'yaml';
 
 const entry = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
@@ -36,19 +34,7 @@ export async function startIngestHarness(kafka: TestKafka, env: Record<string, s
   const port = await freePort();
   const bridge = new FakeWhatsappBridge();
   // The registration comes from ingest's own CLI, so Synapse loading it is part of what is tested.
-  const cli = await runServiceToExit(entry, {}, 30_000, [
-    'registration',
-    '--url',
-    `http://127.0.0.1:${port}`,
-    '--id',
-    uniqueName('parley'),
-    '--sender',
-    uniqueName('parley'),
-    '--users',
-    '@whatsapp_.*',
-  ]);
-  if (cli.code !== 0) throw new Error(`registration command failed: ${cli.stderr}`);
-  const registration = parse(cli.stdout) as AppserviceRegistration;
+  const registration = await ingestRegistration(entry, `http://127.0.0.1:${port}`);
   const synapse = await startSynapse({ appservices: [registration, bridge.registration] });
   bridge.attach(synapse);
   const ingestEnv: Record<string, string> = {

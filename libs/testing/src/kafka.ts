@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { ensureComponent, required } from './components.ts';
 import { uniqueName } from './unique.ts';
+import { waitFor } from './wait.ts';
 
 export interface TestKafka {
   brokers: string[];
@@ -14,6 +15,8 @@ export interface TestKafka {
    * so far suffice, or fails after the timeout. Records come in partition order.
    */
   collect(topic: string, done: (records: ConsumedRecord[]) => boolean, timeoutMs?: number): Promise<ConsumedRecord[]>;
+  /** Waits until `groupId` has committed every partition of `topic` up to its end (empty ones count as done). */
+  waitForCommitted(groupId: string, topic: string, timeoutMs?: number): Promise<void>;
 }
 
 export interface ConsumedRecord {
@@ -83,6 +86,29 @@ export async function startKafka(instance?: string): Promise<TestKafka> {
         await consumer.disconnect();
       }
       return records;
+    },
+    async waitForCommitted(groupId, topic, timeoutMs = 90_000) {
+      const admin = client().admin();
+      await admin.connect();
+      try {
+        await waitFor(
+          `group ${groupId} to commit ${topic} to its end`,
+          async () => {
+            const ends = await admin.fetchTopicOffsets(topic);
+            const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+            const done = ends.every(
+              (end) =>
+                BigInt(end.high) === BigInt(end.low) ||
+                BigInt(committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1') >=
+                  BigInt(end.high),
+            );
+            return done ? true : undefined;
+          },
+          { timeoutMs, intervalMs: 250 },
+        );
+      } finally {
+        await admin.disconnect();
+      }
     },
   };
 }
