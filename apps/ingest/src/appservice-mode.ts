@@ -2,6 +2,7 @@ import { createKafkaMetrics, DurableRecentIds } from '@parley/kafka';
 import { appserviceRoutes, HomeserverClient, TransactionProcessor, type TransactionBody } from '@parley/matrix';
 import type { RunningService, ServiceContext } from '@parley/service-runtime';
 import { resolveAppserviceIdentity } from './appservice-identity.ts';
+import { catchUpScheduler } from './catch-up.ts';
 import { kafkaOutput } from './kafka-output.ts';
 import { ingestMetrics } from './metrics.ts';
 import { pipelineFromSettings, type IngestConfig } from './pipeline-from-settings.ts';
@@ -54,9 +55,12 @@ export async function wireAppserviceMode(context: ServiceContext<IngestConfig>):
       }
       // After an outage Synapse backs off for up to ~8.5 minutes; a ping makes it retry at once.
       await ping();
+      catchUp.afterRecovery();
     },
     createKafkaMetrics(metrics),
   );
+
+  const catchUp = catchUpScheduler(config, { kafka: output.kafka, output, pipeline, homeserver }, logger, metrics);
 
   await http.register(appserviceRoutes, {
     prefix: '/_matrix/app/v1',
@@ -92,6 +96,7 @@ export async function wireAppserviceMode(context: ServiceContext<IngestConfig>):
   return {
     close: async () => {
       output.recovery.stop();
+      catchUp.stop();
       await recent?.flush().catch((error: unknown) => {
         logger.warn({ err: (error as Error).message }, 'could not store the last transaction ids');
       });

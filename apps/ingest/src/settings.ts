@@ -26,6 +26,10 @@ export const ingestSettings = {
   PARLEY_AS_ALLOW_QUERY_TOKEN: setting.flag(false),
   PARLEY_AS_USER_NAMESPACE: regex.default('@whatsapp_.*'),
   PARLEY_AS_PING_ON_START: setting.flag(true),
+  /** After each recovery, wait this long (the homeserver resends what it held), then catch up. */
+  PARLEY_AS_CATCH_UP_DELAY_MS: setting.duration(30_000),
+  /** How far back before a recovery the catch-up reads room history; 0 turns catch-up off. */
+  PARLEY_AS_CATCH_UP_LOOKBACK_MS: setting.duration(120_000),
   PARLEY_SYNC_USER_ID: z
     .string()
     .regex(/^@[^:]+:.+$/, 'expected a Matrix user id')

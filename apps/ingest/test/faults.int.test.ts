@@ -1,4 +1,4 @@
-import { startKafka, stopComponent, uniqueName, type TestKafka } from '@parley/testing';
+import { startKafka, stopComponent, uniqueName, waitFor, type TestKafka } from '@parley/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newPortal, startIngestHarness, type IngestHarness } from './harness.ts';
 
@@ -11,7 +11,7 @@ describe('ingest loses nothing when Kafka or ingest itself fails (real Synapse, 
 
   beforeAll(async () => {
     kafka = await startKafka(KAFKA_INSTANCE);
-    h = await startIngestHarness(kafka, { PARLEY_PUBLISH_TIMEOUT_MS: '3000' });
+    h = await startIngestHarness(kafka, { PARLEY_PUBLISH_TIMEOUT_MS: '3000', PARLEY_AS_CATCH_UP_DELAY_MS: '2000' });
   });
 
   afterAll(async () => {
@@ -61,5 +61,41 @@ describe('ingest loses nothing when Kafka or ingest itself fails (real Synapse, 
     const firstSeen = seen.filter((id, index) => seen.indexOf(id) === index && sent.includes(id));
     expect(firstSeen).toEqual(sent);
     expect(seen.length - new Set(seen).size).toBeLessThanOrEqual(100);
+  }, 300_000);
+
+  it('transactions the homeserver lost while ingest was down are recovered from room history, once each', async () => {
+    const { roomId, ghost } = await newPortal(h);
+    const before = await sendMessages(ghost, roomId, 'before loss', 5);
+    await h.eventsOfRoom(roomId, before);
+
+    await h.ingest.stop('SIGKILL');
+    const lost = await sendMessages(ghost, roomId, 'lost', 5);
+    // Synapse stored a transaction for them and failed to send it; it now forgets it, as in its race
+    // between finishing a recovery and marking the appservice up.
+    await new Promise((r) => setTimeout(r, 2000));
+    await waitFor(
+      'Synapse to queue the transactions',
+      () => h.synapse.dropPendingTransactions(h.registration.id) || undefined,
+      {
+        timeoutMs: 10_000,
+        intervalMs: 200,
+      },
+    );
+    await h.startIngest();
+    const after = await sendMessages(ghost, roomId, 'after loss', 3);
+
+    const expected = [...before, ...lost, ...after];
+    const records = (await h.eventRecordsOfRoom(roomId, expected, 120_000)).filter((r) => expected.includes(r.eventId));
+    expect(records.map((r) => r.eventId).sort()).toEqual([...expected].sort());
+    // The lost ones came from history, and are not produced again by the later passes.
+    expect(records.filter((r) => lost.includes(r.eventId)).map((r) => r.origin.via)).toEqual(
+      lost.map(() => 'backfill'),
+    );
+    // It says so, once it has produced them.
+    await waitFor(
+      'the catch-up report',
+      () => h.ingest.logs.find((l) => l['msg'] === 'catch-up produced events the homeserver never sent'),
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
   }, 300_000);
 });

@@ -28,6 +28,8 @@ export interface IngestHarness {
   startIngest(): Promise<ServiceProcess>;
   /** Event ids of a room found on the events topic, in topic order, once `expected` are all there. */
   eventsOfRoom(roomId: string, expected: readonly string[], timeoutMs?: number): Promise<string[]>;
+  /** The same, as the normalised events. */
+  eventRecordsOfRoom(roomId: string, expected: readonly string[], timeoutMs?: number): Promise<MatrixEventV1[]>;
 }
 
 export async function startIngestHarness(kafka: TestKafka, env: Record<string, string> = {}): Promise<IngestHarness> {
@@ -58,7 +60,10 @@ export async function startIngestHarness(kafka: TestKafka, env: Record<string, s
     staff: await synapse.registerUser('agent'),
     ingest: await startIngest(),
     startIngest: async () => (harness.ingest = await startIngest()),
-    async eventsOfRoom(roomId, expected, timeoutMs = 120_000) {
+    async eventsOfRoom(roomId, expected, timeoutMs) {
+      return (await harness.eventRecordsOfRoom(roomId, expected, timeoutMs)).map((e) => e.eventId);
+    },
+    async eventRecordsOfRoom(roomId, expected, timeoutMs = 120_000) {
       const records = await kafka
         .collect(
           TOPICS.matrixEvents,
@@ -79,7 +84,7 @@ export async function startIngestHarness(kafka: TestKafka, env: Record<string, s
             `${(error as Error).message}\ningest /readyz: ${readiness}\ningest's last log lines:\n${notable.map((l) => JSON.stringify(l)).join('\n')}`,
           );
         });
-      return records.filter((r) => r.key === roomId).map((r) => MatrixEventV1.parse(r.value).eventId);
+      return records.filter((r) => r.key === roomId).map((r) => MatrixEventV1.parse(r.value));
     },
   };
   return harness;

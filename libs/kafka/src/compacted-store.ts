@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { TopicRecord } from '@parley/contracts';
 import type { Kafka } from 'kafkajs';
 import type { AcknowledgedProducer } from './producer.ts';
+import { readTopicRange, TopicReadError } from './topic-range.ts';
 
 export class StoreLoadError extends Error {
   override readonly name = 'StoreLoadError';
@@ -25,52 +25,24 @@ export class CompactedTopicMap<T> {
 
   /** Reads the topic up to its end and returns the latest value of each key (deleted keys absent). */
   async load(timeoutMs = 30_000): Promise<Map<string, T>> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    const groupId = `parley-store-loader-${randomBytes(6).toString('hex')}`;
-    const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false });
+    const latest = new Map<string, T>();
     try {
-      const offsets = await admin.fetchTopicOffsets(this.topic);
-      // Each partition's last offset to read; partitions with nothing in them are done already.
-      const pending = new Map<number, bigint>();
-      for (const p of offsets) if (BigInt(p.high) > BigInt(p.low)) pending.set(p.partition, BigInt(p.high) - 1n);
-      const latest = new Map<string, T>();
-      if (pending.size === 0) return latest;
-
-      await consumer.connect();
-      await consumer.subscribe({ topic: this.topic, fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          reject(new StoreLoadError(`reading ${this.topic} took longer than ${timeoutMs} ms`));
-        }, timeoutMs);
-        consumer
-          .run({
-            autoCommit: false,
-            eachMessage: async ({ partition, message }) => {
-              const key = message.key?.toString();
-              if (key?.startsWith(this.keyPrefix)) {
-                if (message.value === null) latest.delete(key);
-                else latest.set(key, JSON.parse(message.value.toString()) as T);
-              }
-              const last = pending.get(partition);
-              if (last !== undefined && BigInt(message.offset) >= last) pending.delete(partition);
-              if (pending.size === 0) {
-                clearTimeout(timer);
-                resolve();
-              }
-            },
-          })
-          .catch((error: unknown) => {
-            clearTimeout(timer);
-            reject(error instanceof Error ? error : new Error(String(error)));
-          });
-      });
-      return latest;
-    } finally {
-      await consumer.disconnect().catch(() => undefined);
-      await admin.deleteGroups([groupId]).catch(() => undefined);
-      await admin.disconnect();
+      await readTopicRange(
+        this.kafka,
+        this.topic,
+        (_partition, message) => {
+          const key = message.key?.toString();
+          if (!key?.startsWith(this.keyPrefix)) return;
+          if (message.value === null) latest.delete(key);
+          else latest.set(key, JSON.parse(message.value.toString()) as T);
+        },
+        { timeoutMs },
+      );
+    } catch (error) {
+      if (error instanceof TopicReadError) throw new StoreLoadError(error.message, { cause: error });
+      throw error;
     }
+    return latest;
   }
 
   async set(producer: AcknowledgedProducer, key: string, value: T): Promise<void> {

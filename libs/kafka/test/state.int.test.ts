@@ -1,7 +1,13 @@
 import { createLogger } from '@parley/service-runtime';
 import { startKafka, uniqueName, type TestKafka } from '@parley/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AcknowledgedProducer, CompactedTopicMap, createKafkaClient, DurableRecentIds } from '../src/index.ts';
+import {
+  AcknowledgedProducer,
+  CompactedTopicMap,
+  createKafkaClient,
+  DurableRecentIds,
+  readTopicRange,
+} from '../src/index.ts';
 
 describe('state on compacted topics (real Kafka)', () => {
   let kafka: TestKafka;
@@ -27,6 +33,29 @@ describe('state on compacted topics (real Kafka)', () => {
     const loaded = await new CompactedTopicMap<{ n: number }>(client(), topic, 'mine/').load();
     expect(Object.fromEntries(loaded)).toEqual({ 'mine/a': { n: 2 }, 'mine/b': { n: 1 } });
     expect(() => map.record('theirs/y', { n: 0 })).toThrow(RangeError);
+  });
+
+  it('reads a topic from a point in time to its current end, on every partition', async () => {
+    const ranged = await kafka.createTopic('range', 3);
+    const record = (n: number) => ({ topic: ranged, key: `k${n}`, value: { n }, headers: {} });
+    await producer.publish([0, 1, 2, 3].map(record));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const since = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await producer.publish([4, 5, 6, 7, 8].map(record));
+    const read = async (options: { fromTimestamp?: number }) => {
+      const seen: number[] = [];
+      await readTopicRange(
+        client(),
+        ranged,
+        (_partition, message) => seen.push((JSON.parse(String(message.value)) as { n: number }).n),
+        options,
+      );
+      return seen.sort((a, b) => a - b);
+    };
+    expect(await read({ fromTimestamp: since })).toEqual([4, 5, 6, 7, 8]);
+    expect(await read({})).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(await read({ fromTimestamp: Date.now() + 60_000 })).toEqual([]);
   });
 
   it('a restarted instance recognises ids an earlier one finished, once they were persisted with a later batch or by the timer', async () => {

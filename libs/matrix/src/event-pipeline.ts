@@ -49,6 +49,11 @@ export class EventPipeline {
     }
   }
 
+  /** Whether ingest may read rooms as this user (it is in the appservice's namespace). */
+  canActAs(userId: string): boolean {
+    return this.options.canActAs(userId);
+  }
+
   async toRecords(rawEvents: readonly unknown[], source: BatchSource): Promise<PipelineResult> {
     const { homeserver, identity, rooms } = this.options;
     const result: PipelineResult = { records: [], events: 0, deadLettered: 0, byKind: {} };

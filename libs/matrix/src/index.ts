@@ -36,5 +36,12 @@ export {
   type TransactionProcessorOptions,
 } from './appservice/transaction-processor.ts';
 export { EventPipeline, type BatchSource, type PipelineOptions, type PipelineResult } from './event-pipeline.ts';
+export {
+  activityFrom,
+  catchUpRooms,
+  type CatchUpOptions,
+  type CatchUpResult,
+  type RecentActivity,
+} from './catch-up.ts';
 export { backfillRoom, type BackfillCheckpoint, type BackfillCheckpoints, type BackfillOptions } from './backfill.ts';
 export { SyncLoop, type SyncLoopOptions, type SyncTokenStore } from './sync/sync-loop.ts';

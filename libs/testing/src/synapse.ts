@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { DatabaseSync } from 'node:sqlite';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { ensureComponent, required, runDirectory, TEST_INSTANCE } from './components.ts';
@@ -47,6 +48,11 @@ export interface TestSynapse {
   registerUser(prefix?: string): Promise<MatrixUser>;
   /** A caller acting with an access token (for example an appservice's as_token). */
   as(accessToken: string, userId: string): MatrixUser;
+  /**
+   * Deletes the transactions Synapse holds for an appservice and has not delivered yet, as if it had
+   * lost them (see catch-up in libs/matrix). Returns how many there were.
+   */
+  dropPendingTransactions(appserviceId: string): number;
 }
 
 export interface StartSynapseOptions {
@@ -88,6 +94,17 @@ export async function startSynapse(options: StartSynapseOptions = {}): Promise<T
     serverName,
     version: env['SYNAPSE_VERSION'] ?? 'unknown',
     as: caller,
+    dropPendingTransactions(appserviceId) {
+      const db = new DatabaseSync(`${runDirectory()}/${options.instance ?? TEST_INSTANCE}/synapse/homeserver.db`);
+      try {
+        // Synapse holds the database too: wait for its write lock rather than failing.
+        db.exec('PRAGMA busy_timeout = 10000');
+        const result = db.prepare('DELETE FROM application_services_txns WHERE as_id = ?').run(appserviceId);
+        return Number(result.changes);
+      } finally {
+        db.close();
+      }
+    },
     async registerUser(prefix = 'user') {
       const username = uniqueName(prefix).toLowerCase();
       const password = uniqueName('pw');

@@ -1,0 +1,101 @@
+import { TOPICS } from '@parley/contracts';
+import { readTopicRange } from '@parley/kafka';
+import { activityFrom, catchUpRooms, type EventPipeline, type HomeserverClient } from '@parley/matrix';
+import type { Logger, Registry } from '@parley/service-runtime';
+import type { Kafka } from 'kafkajs';
+import { Counter } from 'prom-client';
+import type { KafkaOutput } from './kafka-output.ts';
+import type { IngestConfig } from './pipeline-from-settings.ts';
+
+export interface CatchUpScheduler {
+  /** Ingest is answering again (started, or Kafka came back): catch up once the homeserver caught up. */
+  afterRecovery(): void;
+  stop(): void;
+}
+
+/**
+ * Runs a catch-up pass some time after each recovery: by then the homeserver has resent what it held
+ * back, and whatever it lost in the process (see catchUpRooms) is read from the rooms' history.
+ */
+export function catchUpScheduler(
+  config: IngestConfig,
+  deps: { kafka: Kafka; output: KafkaOutput; pipeline: EventPipeline; homeserver: HomeserverClient },
+  logger: Logger,
+  registry: Registry,
+): CatchUpScheduler {
+  const events = new Counter({
+    name: 'parley_ingest_catch_up_events_total',
+    help: 'Events read from room history after a recovery (scanned) and produced because they had never arrived (recovered)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const timers = new Set<NodeJS.Timeout>();
+  let running = false;
+  let stopped = false;
+
+  const run = async (sinceMs: number) => {
+    const values: unknown[] = [];
+    await readTopicRange(
+      deps.kafka,
+      TOPICS.matrixEvents,
+      (_partition, message) => {
+        if (message.value) values.push(JSON.parse(message.value.toString()));
+      },
+      { fromTimestamp: sinceMs, timeoutMs: 60_000 },
+    );
+    const activity = activityFrom(values, (userId) => deps.pipeline.canActAs(userId));
+    const result = await catchUpRooms(activity, sinceMs, {
+      client: deps.homeserver,
+      pipeline: deps.pipeline,
+      sink: deps.output.producer,
+      pageSize: 100,
+      maxEventsPerRoom: 5_000,
+    });
+    events.inc({ outcome: 'scanned' }, result.scanned);
+    events.inc({ outcome: 'recovered' }, result.recovered);
+    const level = result.recovered > 0 || result.failedRooms.length > 0 ? 'warn' : 'info';
+    logger[level](
+      { rooms: result.rooms, scanned: result.scanned, recovered: result.recovered, failedRooms: result.failedRooms },
+      result.recovered > 0 ? 'catch-up produced events the homeserver never sent' : 'catch-up found nothing missing',
+    );
+  };
+
+  // A recovery during a pass gets a pass of its own afterwards, from its own start.
+  let queuedSince: number | undefined;
+  const start = (sinceMs: number) => {
+    if (stopped) return;
+    if (running) {
+      queuedSince = Math.min(queuedSince ?? sinceMs, sinceMs);
+      return;
+    }
+    running = true;
+    run(sinceMs)
+      .catch((error: unknown) => {
+        // Kafka or the homeserver failed again: that is another recovery, which schedules another pass.
+        logger.warn({ err: (error as Error).message }, 'catch-up failed');
+      })
+      .finally(() => {
+        running = false;
+        const next = queuedSince;
+        queuedSince = undefined;
+        if (next !== undefined) start(next);
+      });
+  };
+
+  return {
+    afterRecovery() {
+      if (stopped || config.PARLEY_AS_CATCH_UP_LOOKBACK_MS === 0) return;
+      const sinceMs = Date.now() - config.PARLEY_AS_CATCH_UP_LOOKBACK_MS;
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        start(sinceMs);
+      }, config.PARLEY_AS_CATCH_UP_DELAY_MS);
+      timer.unref();
+      timers.add(timer);
+    },
+    stop() {
+      stopped = true;
+      for (const timer of timers) clearTimeout(timer);
+    },
+  };
+}
