@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { topicDefinitions, TOPICS } from '@parley/contracts';
+import { topicDefinitions, TOPICS, type TopicRecord } from '@parley/contracts';
 import { DEFAULT_GHOST_RULES, DEFAULT_SIDE_RULE, EventPipeline, RoomStateCache } from '@parley/matrix';
 import { freePort, startKafka, uniqueName } from '@parley/testing';
 import { Kafka, logLevel } from 'kafkajs';
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     canActAs: () => false,
   });
   let seq = 0;
-  const batches = [];
+  const batches: TopicRecord[][] = [];
   for (let t = 0; t < TRANSACTIONS; t++) {
     const events = Array.from({ length: PER_TXN }, () => clientEvent(seq++));
     const { records } = await pipeline.toRecords(events, {

@@ -1,11 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { TOPICS } from '@parley/contracts';
 import {
+  DEFAULT_TEST_MODEL,
   FakeWhatsappBridge,
   freePort,
   ingestRegistration,
   spawnService,
   startKafka,
+  startOllama,
   startSynapse,
   uniqueName,
   waitFor,
@@ -42,6 +44,8 @@ describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Ka
 
   beforeAll(async () => {
     const kafka = await startKafka(INSTANCE);
+    const ollama = await startOllama();
+    const llmOutputTopic = await kafka.createTopic('e2e-llm-classifications', 3);
     otlp = await startOtlpReceiver();
     twenty = await startContractServer({ apiKey: TWENTY_KEY, rateLimits: null });
     const port = await freePort();
@@ -85,6 +89,20 @@ describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Ka
           PARLEY_TWENTY_URL: twenty.url,
           PARLEY_TWENTY_API_KEY: TWENTY_KEY,
           PARLEY_KAFKA_MAX_WAIT_MS: '200',
+        },
+      }),
+      // A second classifier on the LLM backend, in a group of its own and writing to a topic of its own:
+      // it proves the trace reaches the Ollama call without making labels depend on the small model.
+      await spawnService({
+        entry: entry('classifier'),
+        env: {
+          ...common,
+          OTEL_SERVICE_NAME: 'classifier-llm',
+          PARLEY_CLASSIFIER_BACKEND: 'llm',
+          PARLEY_OLLAMA_URL: ollama.url,
+          PARLEY_OLLAMA_MODEL: DEFAULT_TEST_MODEL,
+          PARLEY_KAFKA_GROUP_ID: 'parley-classifier-llm',
+          PARLEY_OUTPUT_TOPIC: llmOutputTopic,
         },
       }),
     );
@@ -170,6 +188,28 @@ describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Ka
       expect.objectContaining({ taskId: tasks[0]?.id, targetPersonId: twenty.records('person')[0]?.id }),
     ]);
   });
+
+  it('carries the trace of a transaction into the classifier’s Ollama call', async () => {
+    const trace = await waitFor(
+      'a trace from ingest into an Ollama call',
+      () => {
+        const byTrace = new Map<string, Set<string>>();
+        for (const span of otlp.spans) {
+          const services = byTrace.get(span.traceId) ?? new Set<string>();
+          services.add(`${span.service}:${span.name}`);
+          byTrace.set(span.traceId, services);
+        }
+        return [...byTrace.values()].find(
+          (names) =>
+            names.has('ingest:appservice transaction') &&
+            names.has('classifier-llm:process parley.matrix.events.v1') &&
+            names.has('classifier-llm:ollama chat'),
+        );
+      },
+      { timeoutMs: 180_000, intervalMs: 500 },
+    );
+    expect(trace.size).toBeGreaterThanOrEqual(3);
+  }, 200_000);
 
   it('carries one trace from the appservice transaction through Kafka into the sink’s Twenty calls', async () => {
     const trace = await waitFor(

@@ -1,11 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import {
+  DEFAULT_TEST_MODEL,
   ensureComponent,
   FakeWhatsappBridge,
   freePort,
   ingestRegistration,
   spawnService,
   startKafka,
+  startOllama,
   startSynapse,
   stopComponent,
   waitFor,
@@ -19,25 +21,47 @@ const INSTANCE = 'chaos';
 const TWENTY_KEY = 'chaos-twenty-key';
 const MESSAGES = Number(process.env.PARLEY_CHAOS_MESSAGES ?? 2000);
 const CUSTOMERS = 20;
+const TEXTS = [
+  'Where is my order?',
+  'This is terrible, I want to complain about the delivery',
+  'How much does the premium plan cost?',
+  'Please cancel my subscription',
+  'I was charged twice, I need a refund',
+  'Thanks, that was really helpful!',
+  'Can I book an appointment for Tuesday?',
+  'Hello',
+  'The app keeps crashing when I log in',
+  '¿Dónde está mi pedido?',
+];
 
 /**
  * Every part fails once while 2,000 messages flow: each service is SIGKILLed mid-stream and restarted,
- * Kafka restarts, and Twenty answers 429 and then 503 for a while. The CRM must end with exactly one
- * chat-message record per message sent. (The classifier runs its baseline backend: 2,000 messages
- * through a CPU LLM would take hours; Ollama outages have their own test in apps/classifier.)
+ * Kafka restarts, Ollama stops for a while, and Twenty answers 429 and then 503 for a while. The CRM
+ * must end with exactly one chat-message record per message sent.
+ *
+ * The classifier runs the LLM backend on the small model. Customers repeat themselves, and so do these
+ * messages: each phase between two faults draws on its own ten texts, and context is off, so the
+ * result cache answers most of them and Ollama is still asked in every phase (2,000 distinct texts
+ * through a CPU LLM would take hours).
  */
 describe('chaos: every part fails once, nothing is lost or duplicated', () => {
   const services = new Map<string, ServiceProcess>();
+  // Catch-up passes of every ingest process, killed ones included.
+  const catchUpReports: Record<string, unknown>[] = [];
+  const catchUpLines = (ingest: ServiceProcess | undefined) =>
+    (ingest?.logs ?? []).filter((l) => typeof l['msg'] === 'string' && l['msg'].startsWith('catch-up '));
   let twenty: ContractServer | undefined;
 
   afterAll(async () => {
     for (const service of services.values()) await service.stop('SIGTERM');
     await twenty?.close();
     await stopComponent('kafka', INSTANCE);
+    await stopComponent('ollama', INSTANCE);
   });
 
   it(`delivers exactly ${String(MESSAGES)} chat-message records, checked by externalId`, async () => {
     const kafka = await startKafka(INSTANCE);
+    const ollama = await startOllama(INSTANCE);
     twenty = await startContractServer({ apiKey: TWENTY_KEY, rateLimits: null });
     const contract = twenty;
     const port = await freePort();
@@ -63,7 +87,14 @@ describe('chaos: every part fails once, nothing is lost or duplicated', () => {
         PARLEY_AS_TOKEN: registration.as_token,
         PARLEY_HS_TOKEN: registration.hs_token,
       },
-      classifier: { ...common, PARLEY_LOG_LEVEL: 'info', PARLEY_CLASSIFIER_BACKEND: 'baseline' },
+      classifier: {
+        ...common,
+        PARLEY_LOG_LEVEL: 'info',
+        PARLEY_CLASSIFIER_BACKEND: 'llm',
+        PARLEY_OLLAMA_URL: ollama.url,
+        PARLEY_OLLAMA_MODEL: DEFAULT_TEST_MODEL,
+        PARLEY_CONTEXT_TURNS: '0',
+      },
       'crm-sink': {
         ...common,
         PARLEY_LOG_LEVEL: 'info',
@@ -76,6 +107,7 @@ describe('chaos: every part fails once, nothing is lost or duplicated', () => {
       services.set(name, await spawnService({ entry: entry(name), env: env[name] ?? {}, startTimeoutMs: 60_000 }));
     };
     const kill = async (name: string) => {
+      if (name === 'ingest') catchUpReports.push(...catchUpLines(services.get(name)));
       await services.get(name)?.stop('SIGKILL');
       services.delete(name);
     };
@@ -103,6 +135,21 @@ describe('chaos: every part fails once, nothing is lost or duplicated', () => {
         },
       ],
       [
+        Math.floor(MESSAGES * 0.52),
+        async () => {
+          // Down until the classifier has run into it, and a few seconds more.
+          const classifier = services.get('classifier');
+          await stopComponent('ollama', INSTANCE);
+          ollamaOutage = waitFor(
+            'the classifier to meet the Ollama outage',
+            () => classifier?.logs.find((l) => l['msg'] === 'backend unavailable; waiting'),
+            { timeoutMs: 300_000, intervalMs: 200 },
+          )
+            .then(() => new Promise((resolve) => setTimeout(resolve, 5_000)))
+            .finally(() => ensureComponent('ollama', {}, undefined, INSTANCE));
+        },
+      ],
+      [
         Math.floor(MESSAGES * 0.75),
         async () => {
           contract.faults.rateLimitStorm = 30;
@@ -126,19 +173,26 @@ describe('chaos: every part fails once, nothing is lost or duplicated', () => {
       ],
     ]);
 
+    let ollamaOutage: Promise<unknown> = Promise.resolve();
     const sent: string[] = [];
+    let phase = 0;
     for (let i = 0; i < MESSAGES; i++) {
-      await faults.get(i)?.();
+      const fault = faults.get(i);
+      if (fault) {
+        phase += 1;
+        await fault();
+      }
       const room = rooms[i % CUSTOMERS];
       if (!room) throw new Error('no room');
       sent.push(
         await bridge.send(room.customer, room.roomId, {
           msgtype: 'm.text',
-          body: `Message ${String(i)}: ${i % 17 === 0 ? 'this is terrible, I want to complain' : 'where is my order?'}`,
+          body: `${TEXTS[i % TEXTS.length] ?? ''} (${String(phase)})`,
         }),
       );
     }
 
+    await ollamaOutage;
     const expected = new Set(sent);
     const records = await waitFor(
       `all ${String(MESSAGES)} messages in the CRM`,
@@ -153,5 +207,9 @@ describe('chaos: every part fails once, nothing is lost or duplicated', () => {
     // The faults really happened.
     expect(contract.requests.filter((r) => r.status === 429)).toHaveLength(30);
     expect(contract.requests.some((r) => r.status === 503)).toBe(true);
+    catchUpReports.push(...catchUpLines(services.get('ingest')));
+    // What catch-up recovered (Synapse's lost transactions are a race: it may or may not have struck).
+    const recovered = catchUpReports.reduce((sum, l) => sum + Number(l['recovered'] ?? 0), 0);
+    console.log(`ingest catch-up recovered ${String(recovered)} events in ${String(catchUpReports.length)} passes`);
   }, 1_200_000);
 });
