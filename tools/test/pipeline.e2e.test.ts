@@ -13,6 +13,7 @@ import {
   waitFor,
   type AppserviceRegistration,
   type ServiceProcess,
+  type TestKafka,
 } from '@parley/testing';
 import { startContractServer, type ContractServer } from '@parley/twenty-contract-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,6 +63,7 @@ describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Ka
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       OTEL_BSP_SCHEDULE_DELAY: '200',
     };
+    const llmGroup = uniqueName('parley-classifier-llm');
     processes.push(
       await spawnService({
         entry: entry('ingest'),
@@ -91,8 +93,12 @@ describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Ka
           PARLEY_KAFKA_MAX_WAIT_MS: '200',
         },
       }),
-      // A second classifier on the LLM backend, in a group of its own and writing to a topic of its own:
-      // it proves the trace reaches the Ollama call without making labels depend on the small model.
+    );
+    // The events topic of this Kafka instance keeps earlier runs' events: that group starts at its end.
+    await startGroupAtEnd(kafka, llmGroup, TOPICS.matrixEvents);
+    // A second classifier on the LLM backend, in a group of its own and writing to a topic of its own:
+    // it proves the trace reaches the Ollama call without making labels depend on the small model.
+    processes.push(
       await spawnService({
         entry: entry('classifier'),
         env: {
@@ -101,7 +107,7 @@ describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Ka
           PARLEY_CLASSIFIER_BACKEND: 'llm',
           PARLEY_OLLAMA_URL: ollama.url,
           PARLEY_OLLAMA_MODEL: DEFAULT_TEST_MODEL,
-          PARLEY_KAFKA_GROUP_ID: 'parley-classifier-llm',
+          PARLEY_KAFKA_GROUP_ID: llmGroup,
           PARLEY_OUTPUT_TOPIC: llmOutputTopic,
         },
       }),
@@ -207,7 +213,13 @@ describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Ka
         );
       },
       { timeoutMs: 180_000, intervalMs: 500 },
-    );
+    ).catch((error: unknown) => {
+      const byTrace = new Map<string, string[]>();
+      for (const span of otlp.spans)
+        byTrace.set(span.traceId, [...(byTrace.get(span.traceId) ?? []), `${span.service}:${span.name}`]);
+      const traces = [...byTrace.values()].map((names) => names.join(' + '));
+      throw new Error(`${(error as Error).message}; traces seen:\n${traces.join('\n')}`);
+    });
     expect(trace.size).toBeGreaterThanOrEqual(3);
   }, 200_000);
 
@@ -261,3 +273,20 @@ describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Ka
       expect(logs.includes(secret), `logs contain ${secret.slice(0, 12)}…`).toBe(false);
   });
 });
+
+/** Commits the end of `topic` for a new group, so its first consumer starts there. */
+async function startGroupAtEnd(kafka: TestKafka, groupId: string, topic: string): Promise<void> {
+  const admin = kafka.client().admin();
+  await admin.connect();
+  try {
+    // Real offsets: resetOffsets would commit -1, which a consumer reads as "none" and starts from the beginning.
+    const ends = await admin.fetchTopicOffsets(topic);
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
