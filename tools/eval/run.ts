@@ -27,6 +27,8 @@ const { values } = parseArgs({
     full: { type: 'boolean', default: false },
     examples: { type: 'string', default: '0' },
     context: { type: 'boolean', default: false },
+    /** With --examples: offer the LLM only the intents of the retrieved examples. */
+    candidates: { type: 'boolean', default: false },
     concurrency: { type: 'string', default: '2' },
     out: { type: 'string' },
   },
@@ -39,6 +41,8 @@ function taxonomyFor(dataset: Dataset): Taxonomy {
 }
 
 async function main(): Promise<void> {
+  if (values.backend === 'nearest' && !(Number(values.examples) > 0))
+    throw new Error('--backend nearest needs --examples K (the neighbours that vote)');
   if (values.dataset !== 'tweeteval' && values.dataset !== 'banking77')
     throw new Error('--dataset is tweeteval or banking77');
   const dataset = loadDataset(values.dataset);
@@ -68,10 +72,17 @@ async function main(): Promise<void> {
       const item = items[i];
       if (!item) continue;
       try {
+        const examples = index?.nearest(item.text, k).map((e) => ({ text: e.text, intent: e.label }));
+        if (values.backend === 'nearest') {
+          // Retrieval alone, no model: the most frequent label among the k nearest training examples.
+          predicted[i] = mostFrequent((examples ?? []).map((e) => e.intent).reverse()) ?? '(none)';
+          continue;
+        }
         const result = await backend.classify({
           text: item.text,
           context,
-          ...(index && { examples: index.nearest(item.text, k).map((e) => ({ text: e.text, intent: e.label })) }),
+          ...(examples && { examples }),
+          ...(examples && values.candidates && { candidateIntents: examples.map((e) => e.intent) }),
         });
         predicted[i] = dataset.task === 'sentiment' ? result.sentiment.label : result.intent.label;
       } catch (error) {
@@ -98,6 +109,7 @@ async function main(): Promise<void> {
     items: items.length,
     sample: values.full ? 'full test set' : `stratified sample of ${items.length} (seed 7)`,
     fewShotExamples: index ? k : 0,
+    candidatesFromRetrieval: values.candidates,
     context: values.context,
     failures,
     messagesPerSecond: items.length / seconds,
@@ -107,7 +119,8 @@ async function main(): Promise<void> {
   const pct = (x: number) => (x * 100).toFixed(1);
   console.log(
     `${dataset.name} (${dataset.task}), ${report.sample}, backend ${lineage.backend} ${lineage.model}` +
-      (index ? `, ${k}-shot retrieval` : '') +
+      (values.backend === 'nearest' ? `, ${k}-nearest vote (no model)` : index ? `, ${k}-shot retrieval` : '') +
+      (values.candidates ? ', candidates from retrieval' : '') +
       (values.context ? ', with context' : ''),
   );
   console.log(
@@ -124,6 +137,13 @@ async function main(): Promise<void> {
       );
   }
   if (values.out) writeFileSync(values.out, JSON.stringify(report, null, 2) + '\n');
+}
+
+function mostFrequent(labels: readonly string[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const label of labels) counts.set(label, (counts.get(label) ?? 0) + 1);
+  // Ties go to the label seen first: callers pass the nearest example first.
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
 }
 
 await main();

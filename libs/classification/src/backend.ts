@@ -7,6 +7,11 @@ export interface ClassificationInput {
   context: readonly ContextTurn[];
   /** Labelled examples to show the model (few-shot), most relevant last. */
   examples?: readonly { text: string; intent: string }[];
+  /**
+   * Offer only these intents (names from the taxonomy; unknown names are ignored). For large taxonomies:
+   * with the labels of retrieved examples, the prompt and the answer grammar stay small.
+   */
+  candidateIntents?: readonly string[];
 }
 
 /** Tokens an LLM call used, for cost and throughput reports. */

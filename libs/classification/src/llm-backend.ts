@@ -78,10 +78,21 @@ export class LlmBackend implements ClassifierBackend {
     };
   }
 
+  /** The taxonomy, schema and validator for one request: all intents, or the candidates offered. */
+  private offered(candidates: readonly string[] | undefined) {
+    const intents = candidates && this.options.taxonomy.intents.filter((i) => candidates.includes(i.name));
+    // Fewer than two known candidates leave nothing to choose between: the whole taxonomy is offered.
+    if (!intents || intents.length < 2)
+      return { taxonomy: this.options.taxonomy, schema: this.schema, validator: this.validator };
+    const taxonomy = { ...this.options.taxonomy, intents };
+    return { taxonomy, schema: replyJsonSchema(taxonomy), validator: replyValidator(taxonomy) };
+  }
+
   async classify(input: ClassificationInput): Promise<ClassificationResult> {
     const lineage = await this.lineage();
+    const offered = this.offered(input.candidateIntents);
     const messages = buildMessages({
-      taxonomy: this.options.taxonomy,
+      taxonomy: offered.taxonomy,
       context: input.context,
       text: input.text,
       ...(input.examples && { examples: input.examples }),
@@ -93,7 +104,7 @@ export class LlmBackend implements ClassifierBackend {
         this.client.chat({
           model: this.options.model,
           messages,
-          format: this.schema,
+          format: offered.schema,
           stream: false,
           keep_alive: this.options.keepAlive ?? '30m',
           options: {
@@ -108,7 +119,7 @@ export class LlmBackend implements ClassifierBackend {
       this.usage.promptTokens += response.prompt_eval_count;
       this.usage.outputTokens += response.eval_count;
       try {
-        const reply = parseReply(response.message.content, this.validator);
+        const reply = parseReply(response.message.content, offered.validator);
         return {
           intent: { label: reply.intent, confidence: CONFIDENCE_VALUE[reply.confidence] },
           sentiment: {

@@ -37,6 +37,16 @@ describe('LLM backend (real Ollama, small model)', () => {
     }
   }, 300_000);
 
+  it('offers only the candidate intents when given some, so the answer is one of them', async () => {
+    const ollama = await startOllama();
+    const backend = new LlmBackend({ host: ollama.url, model: DEFAULT_TEST_MODEL, taxonomy });
+    // Texts that point elsewhere in the taxonomy: the grammar still only allows the candidates.
+    for (const text of ['Hello there!', 'Please cancel my subscription today']) {
+      const result = await backend.classify({ text, context: [], candidateIntents: ['refund', 'billing', 'unknown-x'] });
+      expect(['refund', 'billing']).toContain(result.intent.label);
+    }
+  }, 300_000);
+
   it('reports a missing model or an unreachable server as unavailable (to pause, never to drop)', async () => {
     const ollama = await startOllama();
     const missing = new LlmBackend({ host: ollama.url, model: 'no-such-model', taxonomy });
