@@ -42,7 +42,11 @@ describe('LLM backend (real Ollama, small model)', () => {
     const backend = new LlmBackend({ host: ollama.url, model: DEFAULT_TEST_MODEL, taxonomy });
     // Texts that point elsewhere in the taxonomy: the grammar still only allows the candidates.
     for (const text of ['Hello there!', 'Please cancel my subscription today']) {
-      const result = await backend.classify({ text, context: [], candidateIntents: ['refund', 'billing', 'unknown-x'] });
+      const result = await backend.classify({
+        text,
+        context: [],
+        candidateIntents: ['refund', 'billing', 'unknown-x'],
+      });
       expect(['refund', 'billing']).toContain(result.intent.label);
     }
   }, 300_000);
