@@ -27,7 +27,7 @@ const { values } = parseArgs({
     full: { type: 'boolean', default: false },
     examples: { type: 'string', default: '0' },
     context: { type: 'boolean', default: false },
-    /** With --examples: offer the LLM only the intents of the retrieved examples. */
+    /** With --examples: offer the LLM only the first 4 distinct intents among the 20 nearest examples. */
     candidates: { type: 'boolean', default: false },
     concurrency: { type: 'string', default: '2' },
     out: { type: 'string' },
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
           text: item.text,
           context,
           ...(examples && { examples }),
-          ...(examples && values.candidates && { candidateIntents: examples.map((e) => e.intent) }),
+          ...(index && values.candidates && { candidateIntents: candidatesFor(index, item.text) }),
         });
         predicted[i] = dataset.task === 'sentiment' ? result.sentiment.label : result.intent.label;
       } catch (error) {
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   const report = {
     dataset: dataset.name,
     task: dataset.task,
-    backend: lineage,
+    backend: values.backend === 'nearest' ? { backend: 'nearest', model: 'tf-idf' } : lineage,
     items: items.length,
     sample: values.full ? 'full test set' : `stratified sample of ${items.length} (seed 7)`,
     fewShotExamples: index ? k : 0,
@@ -118,7 +118,8 @@ async function main(): Promise<void> {
   };
   const pct = (x: number) => (x * 100).toFixed(1);
   console.log(
-    `${dataset.name} (${dataset.task}), ${report.sample}, backend ${lineage.backend} ${lineage.model}` +
+    `${dataset.name} (${dataset.task}), ${report.sample}, ` +
+      (values.backend === 'nearest' ? 'retrieval only' : `backend ${lineage.backend} ${lineage.model}`) +
       (values.backend === 'nearest' ? `, ${k}-nearest vote (no model)` : index ? `, ${k}-shot retrieval` : '') +
       (values.candidates ? ', candidates from retrieval' : '') +
       (values.context ? ', with context' : ''),
@@ -137,6 +138,15 @@ async function main(): Promise<void> {
       );
   }
   if (values.out) writeFileSync(values.out, JSON.stringify(report, null, 2) + '\n');
+}
+
+/** The first few distinct labels among the nearest training examples, nearest first: a real choice. */
+function candidatesFor(index: ExampleIndex, text: string): string[] {
+  const labels = index
+    .nearest(text, 20)
+    .reverse()
+    .map((e) => e.label);
+  return [...new Set(labels)].slice(0, 4);
 }
 
 function mostFrequent(labels: readonly string[]): string | undefined {

@@ -81,8 +81,9 @@ export class LlmBackend implements ClassifierBackend {
   /** The taxonomy, schema and validator for one request: all intents, or the candidates offered. */
   private offered(candidates: readonly string[] | undefined) {
     const intents = candidates && this.options.taxonomy.intents.filter((i) => candidates.includes(i.name));
-    // Fewer than two known candidates leave nothing to choose between: the whole taxonomy is offered.
-    if (!intents || intents.length < 2)
+    // None known (or none given): the whole taxonomy. One is allowed: the intent is then settled, and
+    // the model still reads sentiment and language.
+    if (!intents || intents.length === 0)
       return { taxonomy: this.options.taxonomy, schema: this.schema, validator: this.validator };
     const taxonomy = { ...this.options.taxonomy, intents };
     return { taxonomy, schema: replyJsonSchema(taxonomy), validator: replyValidator(taxonomy) };

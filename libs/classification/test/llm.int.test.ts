@@ -49,6 +49,8 @@ describe('LLM backend (real Ollama, small model)', () => {
       });
       expect(['refund', 'billing']).toContain(result.intent.label);
     }
+    const settled = await backend.classify({ text: 'Hello there!', context: [], candidateIntents: ['refund'] });
+    expect(settled.intent.label).toBe('refund');
   }, 300_000);
 
   it('reports a missing model or an unreachable server as unavailable (to pause, never to drop)', async () => {
