@@ -34,6 +34,8 @@ export function catchUpScheduler(
   let stopped = false;
 
   const run = async (sinceMs: number) => {
+    // Events younger than this may still be on their way from the homeserver.
+    const untilMs = Date.now() - config.PARLEY_AS_CATCH_UP_SETTLE_MS;
     const values: unknown[] = [];
     await readTopicRange(
       deps.kafka,
@@ -44,13 +46,17 @@ export function catchUpScheduler(
       { fromTimestamp: sinceMs, timeoutMs: 60_000 },
     );
     const activity = activityFrom(values, (userId) => deps.pipeline.canActAs(userId));
-    const result = await catchUpRooms(activity, sinceMs, {
-      client: deps.homeserver,
-      pipeline: deps.pipeline,
-      sink: deps.output.producer,
-      pageSize: 100,
-      maxEventsPerRoom: 5_000,
-    });
+    const result = await catchUpRooms(
+      activity,
+      { sinceMs, untilMs },
+      {
+        client: deps.homeserver,
+        pipeline: deps.pipeline,
+        sink: deps.output.producer,
+        pageSize: 100,
+        maxEventsPerRoom: 5_000,
+      },
+    );
     events.inc({ outcome: 'scanned' }, result.scanned);
     events.inc({ outcome: 'recovered' }, result.recovered);
     const level = result.recovered > 0 || result.failedRooms.length > 0 ? 'warn' : 'info';

@@ -30,6 +30,8 @@ export const ingestSettings = {
   PARLEY_AS_CATCH_UP_DELAY_MS: setting.duration(30_000),
   /** How far back before a recovery the catch-up reads room history; 0 turns catch-up off. */
   PARLEY_AS_CATCH_UP_LOOKBACK_MS: setting.duration(120_000),
+  /** Catch-up leaves events younger than this to the homeserver, which may still be delivering them. */
+  PARLEY_AS_CATCH_UP_SETTLE_MS: setting.duration(10_000),
   PARLEY_SYNC_USER_ID: z
     .string()
     .regex(/^@[^:]+:.+$/, 'expected a Matrix user id')

@@ -11,7 +11,11 @@ describe('ingest loses nothing when Kafka or ingest itself fails (real Synapse, 
 
   beforeAll(async () => {
     kafka = await startKafka(KAFKA_INSTANCE);
-    h = await startIngestHarness(kafka, { PARLEY_PUBLISH_TIMEOUT_MS: '3000', PARLEY_AS_CATCH_UP_DELAY_MS: '2000' });
+    h = await startIngestHarness(kafka, {
+      PARLEY_PUBLISH_TIMEOUT_MS: '3000',
+      PARLEY_AS_CATCH_UP_DELAY_MS: '5000',
+      PARLEY_AS_CATCH_UP_SETTLE_MS: '2000',
+    });
   });
 
   afterAll(async () => {

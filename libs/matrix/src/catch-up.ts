@@ -49,7 +49,7 @@ interface MessagesPage {
 }
 
 /**
- * Reads each recently active room's history back to `sinceMs` and produces the events that never
+ * Reads each recently active room's history within a time window and produces the events that never
  * reached ingest (with their own event ids, as backfill does).
  *
  * Why: a homeserver can lose appservice transactions. Synapse, for one, creates a transaction without
@@ -59,7 +59,7 @@ interface MessagesPage {
  */
 export async function catchUpRooms(
   activity: RecentActivity,
-  sinceMs: number,
+  window: { sinceMs: number; untilMs: number },
   options: CatchUpOptions,
 ): Promise<CatchUpResult> {
   const result: CatchUpResult = { rooms: 0, scanned: 0, recovered: 0, failedRooms: [] };
@@ -67,7 +67,7 @@ export async function catchUpRooms(
     result.rooms += 1;
     let history: unknown[];
     try {
-      history = await historySince(roomId, reader, sinceMs, options);
+      history = await historyWithin(roomId, reader, window, options);
     } catch {
       // Left the room, or the homeserver refused: the other rooms still get their catch-up.
       result.failedRooms.push(roomId);
@@ -87,11 +87,14 @@ export async function catchUpRooms(
   return result;
 }
 
-/** The room's events from `sinceMs` on, oldest first. */
-async function historySince(
+/**
+ * The room's events sent within the window, oldest first. Later events are left alone: the homeserver
+ * may still be delivering them, and producing them here too would only duplicate them.
+ */
+async function historyWithin(
   roomId: string,
   reader: string,
-  sinceMs: number,
+  { sinceMs, untilMs }: { sinceMs: number; untilMs: number },
   options: CatchUpOptions,
 ): Promise<unknown[]> {
   const newestFirst: unknown[] = [];
@@ -108,7 +111,7 @@ async function historySince(
     for (const event of page.chunk) {
       const ts = typeof event.origin_server_ts === 'number' ? event.origin_server_ts : 0;
       if (ts < sinceMs || newestFirst.length >= options.maxEventsPerRoom) return newestFirst.reverse();
-      newestFirst.push(event);
+      if (ts <= untilMs) newestFirst.push(event);
     }
     if (page.end === undefined || page.chunk.length === 0) return newestFirst.reverse();
     from = page.end;
