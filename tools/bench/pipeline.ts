@@ -10,6 +10,7 @@ import {
   DEFAULT_TEST_MODEL,
   FakeWhatsappBridge,
   freePort,
+  appserviceIngestEnv,
   ingestRegistration,
   spawnService,
   startKafka,
@@ -61,12 +62,7 @@ async function main(): Promise<void> {
       entry: entry('ingest'),
       env: {
         ...common,
-        PARLEY_HTTP_PORT: String(port),
-        PARLEY_HOMESERVER_URL: synapse.url,
-        PARLEY_HOMESERVER_NAME: synapse.serverName,
-        PARLEY_AS_ID: registration.id,
-        PARLEY_AS_TOKEN: registration.as_token,
-        PARLEY_HS_TOKEN: registration.hs_token,
+        ...appserviceIngestEnv(registration, synapse, port),
       },
     }),
     await spawnService({

@@ -5,6 +5,7 @@ import {
   ensureComponent,
   FakeWhatsappBridge,
   freePort,
+  appserviceIngestEnv,
   ingestRegistration,
   runDirectory,
   spawnService,
@@ -85,12 +86,7 @@ describe('chaos: every part fails once, nothing is lost or duplicated', () => {
       ingest: {
         ...common,
         PARLEY_LOG_LEVEL: 'info',
-        PARLEY_HTTP_PORT: String(port),
-        PARLEY_HOMESERVER_URL: synapse.url,
-        PARLEY_HOMESERVER_NAME: synapse.serverName,
-        PARLEY_AS_ID: registration.id,
-        PARLEY_AS_TOKEN: registration.as_token,
-        PARLEY_HS_TOKEN: registration.hs_token,
+        ...appserviceIngestEnv(registration, synapse, port),
       },
       classifier: {
         ...common,

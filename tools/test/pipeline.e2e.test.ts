@@ -4,6 +4,7 @@ import {
   DEFAULT_TEST_MODEL,
   FakeWhatsappBridge,
   freePort,
+  appserviceIngestEnv,
   ingestRegistration,
   spawnService,
   startKafka,
@@ -69,12 +70,7 @@ describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Ka
         entry: entry('ingest'),
         env: {
           ...common,
-          PARLEY_HTTP_PORT: String(port),
-          PARLEY_HOMESERVER_URL: synapse.url,
-          PARLEY_HOMESERVER_NAME: synapse.serverName,
-          PARLEY_AS_ID: registration.id,
-          PARLEY_AS_TOKEN: registration.as_token,
-          PARLEY_HS_TOKEN: registration.hs_token,
+          ...appserviceIngestEnv(registration, synapse, port),
           PARLEY_BUSINESS_USERS_REGEX: '^@agent',
         },
       }),
@@ -199,13 +195,7 @@ describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Ka
     const trace = await waitFor(
       'a trace from ingest into an Ollama call',
       () => {
-        const byTrace = new Map<string, Set<string>>();
-        for (const span of otlp.spans) {
-          const services = byTrace.get(span.traceId) ?? new Set<string>();
-          services.add(`${span.service}:${span.name}`);
-          byTrace.set(span.traceId, services);
-        }
-        return [...byTrace.values()].find(
+        return traces(otlp.spans).find(
           (names) =>
             names.has('ingest:appservice transaction') &&
             names.has('classifier-llm:process parley.matrix.events.v1') &&
@@ -214,11 +204,8 @@ describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Ka
       },
       { timeoutMs: 180_000, intervalMs: 500 },
     ).catch((error: unknown) => {
-      const byTrace = new Map<string, string[]>();
-      for (const span of otlp.spans)
-        byTrace.set(span.traceId, [...(byTrace.get(span.traceId) ?? []), `${span.service}:${span.name}`]);
-      const traces = [...byTrace.values()].map((names) => names.join(' + '));
-      throw new Error(`${(error as Error).message}; traces seen:\n${traces.join('\n')}`);
+      const seen = traces(otlp.spans).map((names) => [...names].join(' + '));
+      throw new Error(`${(error as Error).message}; traces seen:\n${seen.join('\n')}`);
     });
     expect(trace.size).toBeGreaterThanOrEqual(3);
   }, 200_000);
@@ -227,13 +214,7 @@ describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Ka
     const trace = await waitFor(
       'a trace through all three services',
       () => {
-        const byTrace = new Map<string, Set<string>>();
-        for (const span of otlp.spans) {
-          const services = byTrace.get(span.traceId) ?? new Set<string>();
-          services.add(`${span.service}:${span.name}`);
-          byTrace.set(span.traceId, services);
-        }
-        return [...byTrace.values()].find(
+        return traces(otlp.spans).find(
           (names) =>
             names.has('ingest:appservice transaction') &&
             names.has('classifier:process parley.matrix.events.v1') &&
@@ -289,4 +270,15 @@ async function startGroupAtEnd(kafka: TestKafka, groupId: string, topic: string)
   } finally {
     await admin.disconnect();
   }
+}
+
+/** The spans received, grouped by trace, each named `service:span`. */
+function traces(spans: readonly { traceId: string; service: string; name: string }[]): Set<string>[] {
+  const byTrace = new Map<string, Set<string>>();
+  for (const span of spans) {
+    const names = byTrace.get(span.traceId) ?? new Set<string>();
+    names.add(`${span.service}:${span.name}`);
+    byTrace.set(span.traceId, names);
+  }
+  return [...byTrace.values()];
 }

@@ -3,6 +3,7 @@ import { MatrixEventV1, TOPICS } from '@parley/contracts';
 import {
   FakeWhatsappBridge,
   freePort,
+  appserviceIngestEnv,
   ingestRegistration,
   spawnService,
   startSynapse,
@@ -41,12 +42,7 @@ export async function startIngestHarness(kafka: TestKafka, env: Record<string, s
   bridge.attach(synapse);
   const ingestEnv: Record<string, string> = {
     PARLEY_HTTP_HOST: '127.0.0.1',
-    PARLEY_HTTP_PORT: String(port),
-    PARLEY_HOMESERVER_URL: synapse.url,
-    PARLEY_HOMESERVER_NAME: synapse.serverName,
-    PARLEY_AS_ID: registration.id,
-    PARLEY_AS_TOKEN: registration.as_token,
-    PARLEY_HS_TOKEN: registration.hs_token,
+    ...appserviceIngestEnv(registration, synapse, port),
     PARLEY_KAFKA_BROKERS: kafka.brokers.join(','),
     PARLEY_KAFKA_PARTITIONS: '3',
     ...env,

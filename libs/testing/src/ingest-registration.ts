@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { runServiceToExit } from './service-process.ts';
-import type { AppserviceRegistration } from './synapse.ts';
+import type { AppserviceRegistration, TestSynapse } from './synapse.ts';
 import { uniqueName } from './unique.ts';
 
 /**
@@ -21,4 +21,20 @@ export async function ingestRegistration(ingestEntry: string, url: string): Prom
   ]);
   if (cli.code !== 0) throw new Error(`registration command failed: ${cli.stderr}`);
   return parse(cli.stdout) as AppserviceRegistration;
+}
+
+/** The settings that run ingest as the appservice `registration` describes, on `port`, for `synapse`. */
+export function appserviceIngestEnv(
+  registration: AppserviceRegistration,
+  synapse: Pick<TestSynapse, 'url' | 'serverName'>,
+  port: number,
+): Record<string, string> {
+  return {
+    PARLEY_HTTP_PORT: String(port),
+    PARLEY_HOMESERVER_URL: synapse.url,
+    PARLEY_HOMESERVER_NAME: synapse.serverName,
+    PARLEY_AS_ID: registration.id,
+    PARLEY_AS_TOKEN: registration.as_token,
+    PARLEY_HS_TOKEN: registration.hs_token,
+  };
 }
