@@ -1,8 +1,14 @@
 import { createKafkaMetrics, DurableRecentIds } from '@parley/kafka';
-import { appserviceRoutes, HomeserverClient, TransactionProcessor, type TransactionBody } from '@parley/matrix';
+import {
+  appserviceRoutes,
+  HomeserverClient,
+  OrderGuard,
+  TransactionProcessor,
+  type TransactionBody,
+} from '@parley/matrix';
 import type { RunningService, ServiceContext } from '@parley/service-runtime';
 import { resolveAppserviceIdentity } from './appservice-identity.ts';
-import { catchUpScheduler } from './catch-up.ts';
+import { catchUpScheduler, recentActivityLoader } from './catch-up.ts';
 import { kafkaOutput } from './kafka-output.ts';
 import { ingestMetrics } from './metrics.ts';
 import { pipelineFromSettings, type IngestConfig } from './pipeline-from-settings.ts';
@@ -50,9 +56,12 @@ export async function wireAppserviceMode(context: ServiceContext<IngestConfig>):
           pipeline,
           sink: output.producer,
           log: recent,
+          order,
         });
         readiness.report('transaction-log', true, 'loaded');
       }
+      // Armed before the ping, which sets off the homeserver's replay.
+      await order.arm();
       // After an outage Synapse backs off for up to ~8.5 minutes; a ping makes it retry at once.
       await ping();
       catchUp.afterRecovery();
@@ -60,7 +69,25 @@ export async function wireAppserviceMode(context: ServiceContext<IngestConfig>):
     createKafkaMetrics(metrics),
   );
 
-  const catchUp = catchUpScheduler(config, { kafka: output.kafka, output, pipeline, homeserver }, logger, metrics);
+  const order = new OrderGuard({
+    client: homeserver,
+    pipeline,
+    loadActivity: recentActivityLoader(output.kafka, pipeline),
+    lookbackMs: config.PARLEY_AS_ORDER_CHECK ? config.PARLEY_AS_CATCH_UP_LOOKBACK_MS : 0,
+    windowMs: config.PARLEY_AS_CATCH_UP_DELAY_MS,
+    replayAgeMs: config.PARLEY_AS_CATCH_UP_SETTLE_MS,
+    maxEventsPerRoom: 5_000,
+    maxTracked: 500_000,
+    logger,
+  });
+  // Starting is a recovery too: the homeserver may have lost a transaction while ingest was away.
+  order.recoveryStarted();
+  const catchUp = catchUpScheduler(
+    config,
+    { kafka: output.kafka, output, pipeline, homeserver, msSinceLastReplay: () => order.msSinceLastReplay() },
+    logger,
+    metrics,
+  );
 
   await http.register(appserviceRoutes, {
     prefix: '/_matrix/app/v1',
@@ -77,9 +104,17 @@ export async function wireAppserviceMode(context: ServiceContext<IngestConfig>):
         const outcome = await processor.process(txnId, body);
         measure.transactions.inc({ outcome: outcome.duplicate ? 'duplicate' : 'acknowledged' });
         measure.countEvents(outcome.byKind, outcome.deadLettered);
+        if (outcome.recoveredBefore > 0) {
+          measure.recoveredInOrder.inc(outcome.recoveredBefore);
+          logger.warn(
+            { txnId, recovered: outcome.recoveredBefore },
+            'produced events the homeserver skipped, ahead of the transaction that followed them',
+          );
+        }
         return outcome;
       } catch (error) {
         measure.transactions.inc({ outcome: 'failed' });
+        order.recoveryStarted();
         output.recovery.trigger();
         throw error;
       } finally {

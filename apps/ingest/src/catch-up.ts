@@ -1,6 +1,12 @@
 import { TOPICS } from '@parley/contracts';
 import { readTopicRange } from '@parley/kafka';
-import { activityFrom, catchUpRooms, type EventPipeline, type HomeserverClient } from '@parley/matrix';
+import {
+  activityFrom,
+  catchUpRooms,
+  type EventPipeline,
+  type HomeserverClient,
+  type RecentActivity,
+} from '@parley/matrix';
 import type { Logger, Registry } from '@parley/service-runtime';
 import type { Kafka } from 'kafkajs';
 import { Counter } from 'prom-client';
@@ -13,13 +19,36 @@ export interface CatchUpScheduler {
   stop(): void;
 }
 
+/** Reads back what ingest produced to the events topic since a time: event ids, and readers per room. */
+export function recentActivityLoader(kafka: Kafka, pipeline: EventPipeline) {
+  return async (sinceMs: number): Promise<RecentActivity> => {
+    const values: unknown[] = [];
+    await readTopicRange(
+      kafka,
+      TOPICS.matrixEvents,
+      (_partition, message) => {
+        if (message.value) values.push(JSON.parse(message.value.toString()));
+      },
+      { fromTimestamp: sinceMs, timeoutMs: 60_000 },
+    );
+    return activityFrom(values, (userId) => pipeline.canActAs(userId));
+  };
+}
+
 /**
  * Runs a catch-up pass some time after each recovery: by then the homeserver has resent what it held
  * back, and whatever it lost in the process (see catchUpRooms) is read from the rooms' history.
  */
 export function catchUpScheduler(
   config: IngestConfig,
-  deps: { kafka: Kafka; output: KafkaOutput; pipeline: EventPipeline; homeserver: HomeserverClient },
+  deps: {
+    kafka: Kafka;
+    output: KafkaOutput;
+    pipeline: EventPipeline;
+    homeserver: HomeserverClient;
+    /** How long the homeserver has been done replaying held-back transactions; the pass waits for quiet. */
+    msSinceLastReplay: () => number;
+  },
   logger: Logger,
   registry: Registry,
 ): CatchUpScheduler {
@@ -29,6 +58,7 @@ export function catchUpScheduler(
     labelNames: ['outcome'],
     registers: [registry],
   });
+  const loadActivity = recentActivityLoader(deps.kafka, deps.pipeline);
   const timers = new Set<NodeJS.Timeout>();
   let running = false;
   let stopped = false;
@@ -36,16 +66,7 @@ export function catchUpScheduler(
   const run = async (sinceMs: number) => {
     // Events younger than this may still be on their way from the homeserver.
     const untilMs = Date.now() - config.PARLEY_AS_CATCH_UP_SETTLE_MS;
-    const values: unknown[] = [];
-    await readTopicRange(
-      deps.kafka,
-      TOPICS.matrixEvents,
-      (_partition, message) => {
-        if (message.value) values.push(JSON.parse(message.value.toString()));
-      },
-      { fromTimestamp: sinceMs, timeoutMs: 60_000 },
-    );
-    const activity = activityFrom(values, (userId) => deps.pipeline.canActAs(userId));
+    const activity = await loadActivity(sinceMs);
     const result = await catchUpRooms(
       activity,
       { sinceMs, untilMs },
@@ -92,12 +113,18 @@ export function catchUpScheduler(
     afterRecovery() {
       if (stopped || config.PARLEY_AS_CATCH_UP_LOOKBACK_MS === 0) return;
       const sinceMs = Date.now() - config.PARLEY_AS_CATCH_UP_LOOKBACK_MS;
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        start(sinceMs);
-      }, config.PARLEY_AS_CATCH_UP_DELAY_MS);
-      timer.unref();
-      timers.add(timer);
+      // A homeserver replaying a long backlog can lose a transaction at its very end: wait for quiet.
+      const after = (delayMs: number) => {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          const quietFor = deps.msSinceLastReplay();
+          if (quietFor < config.PARLEY_AS_CATCH_UP_DELAY_MS) after(config.PARLEY_AS_CATCH_UP_DELAY_MS - quietFor);
+          else start(sinceMs);
+        }, delayMs);
+        timer.unref();
+        timers.add(timer);
+      };
+      after(config.PARLEY_AS_CATCH_UP_DELAY_MS);
     },
     stop() {
       stopped = true;

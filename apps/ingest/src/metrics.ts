@@ -16,6 +16,11 @@ export function ingestMetrics(registry: Registry) {
       labelNames: ['outcome'],
       registers: [registry],
     }),
+    recoveredInOrder: new Counter({
+      name: 'parley_ingest_order_check_events_total',
+      help: 'Events the homeserver skipped, read from room history and produced ahead of the transaction that followed them',
+      registers: [registry],
+    }),
     latency: new Histogram({
       name: 'parley_ingest_transaction_seconds',
       help: 'Time from receiving a transaction to acknowledging it',

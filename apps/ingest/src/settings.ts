@@ -32,6 +32,11 @@ export const ingestSettings = {
   PARLEY_AS_CATCH_UP_LOOKBACK_MS: setting.duration(120_000),
   /** Catch-up leaves events younger than this to the homeserver, which may still be delivering them. */
   PARLEY_AS_CATCH_UP_SETTLE_MS: setting.duration(10_000),
+  /**
+   * From each recovery until the homeserver has been quiet for PARLEY_AS_CATCH_UP_DELAY_MS, check each
+   * transaction's predecessors in room history, so events the homeserver skipped arrive in order.
+   */
+  PARLEY_AS_ORDER_CHECK: setting.flag(true),
   PARLEY_SYNC_USER_ID: z
     .string()
     .regex(/^@[^:]+:.+$/, 'expected a Matrix user id')

@@ -67,7 +67,7 @@ describe('ingest loses nothing when Kafka or ingest itself fails (real Synapse, 
     expect(seen.length - new Set(seen).size).toBeLessThanOrEqual(100);
   }, 300_000);
 
-  it('transactions the homeserver lost while ingest was down are recovered from room history, once each', async () => {
+  it('transactions the homeserver lost while ingest was down are recovered from room history, once each and in order', async () => {
     const { roomId, ghost } = await newPortal(h);
     const before = await sendMessages(ghost, roomId, 'before loss', 5);
     await h.eventsOfRoom(roomId, before);
@@ -90,16 +90,29 @@ describe('ingest loses nothing when Kafka or ingest itself fails (real Synapse, 
 
     const expected = [...before, ...lost, ...after];
     const records = (await h.eventRecordsOfRoom(roomId, expected, 120_000)).filter((r) => expected.includes(r.eventId));
-    expect(records.map((r) => r.eventId).sort()).toEqual([...expected].sort());
-    // The lost ones came from history, and are not produced again by the later passes.
+    // Each once, in the room's order: the first transaction after the gap brought the lost ones ahead of it.
+    expect(records.map((r) => r.eventId)).toEqual(expected);
     expect(records.filter((r) => lost.includes(r.eventId)).map((r) => r.origin.via)).toEqual(
       lost.map(() => 'backfill'),
     );
-    // It says so, once it has produced them.
-    await waitFor(
-      'the catch-up report',
-      () => h.ingest.logs.find((l) => l['msg'] === 'catch-up produced events the homeserver never sent'),
+    const report = await waitFor(
+      'the report of the skipped events',
+      () =>
+        h.ingest.logs.find(
+          (l) => l['msg'] === 'produced events the homeserver skipped, ahead of the transaction that followed them',
+        ),
       { timeoutMs: 10_000, intervalMs: 100 },
     );
+    expect(report['recovered']).toBe(lost.length);
+    // The catch-up pass that follows produces none of them again.
+    await waitFor(
+      'the catch-up pass',
+      () => h.ingest.logs.find((l) => typeof l['msg'] === 'string' && l['msg'].startsWith('catch-up ')),
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    const afterPass = (await h.eventRecordsOfRoom(roomId, expected, 10_000)).filter((r) =>
+      expected.includes(r.eventId),
+    );
+    expect(afterPass.map((r) => r.eventId)).toEqual(expected);
   }, 300_000);
 });

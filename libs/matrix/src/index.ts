@@ -30,6 +30,7 @@ export { appserviceRoutes, MatrixError, tokensMatch, type AppserviceRoutesOption
 export {
   TransactionProcessor,
   type EventSink,
+  type PredecessorCheck,
   type TransactionBody,
   type TransactionLog,
   type TransactionOutcome,
@@ -43,5 +44,6 @@ export {
   type CatchUpResult,
   type RecentActivity,
 } from './catch-up.ts';
+export { OrderGuard, type OrderGuardOptions, type Predecessors } from './order-guard.ts';
 export { backfillRoom, type BackfillCheckpoint, type BackfillCheckpoints, type BackfillOptions } from './backfill.ts';
 export { SyncLoop, type SyncLoopOptions, type SyncTokenStore } from './sync/sync-loop.ts';

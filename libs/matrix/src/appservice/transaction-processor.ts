@@ -32,9 +32,17 @@ export interface TransactionBody {
 export interface TransactionOutcome {
   duplicate: boolean;
   events: number;
+  /** Events the homeserver skipped, produced from room history ahead of this transaction's. */
+  recoveredBefore: number;
   deadLettered: number;
   ephemeral: number;
   byKind: Partial<Record<MatrixEventV1['kind'], number>>;
+}
+
+/** Finds events that precede a transaction's in their rooms but never arrived (see OrderGuard). */
+export interface PredecessorCheck {
+  predecessors(events: readonly unknown[]): Promise<{ records: TopicRecord[]; eventIds: string[] }>;
+  produced(events: readonly unknown[], extraIds?: readonly string[]): void;
 }
 
 export interface TransactionProcessorOptions {
@@ -42,6 +50,8 @@ export interface TransactionProcessorOptions {
   pipeline: EventPipeline;
   sink: EventSink;
   log: TransactionLog;
+  /** Produces skipped predecessors first, so a room stays in order around a recovery. */
+  order?: PredecessorCheck;
   now?: () => Date;
 }
 
@@ -89,12 +99,22 @@ export class TransactionProcessor {
   }
 
   private async processNow(txnId: string, body: TransactionBody): Promise<TransactionOutcome> {
-    const outcome: TransactionOutcome = { duplicate: false, events: 0, deadLettered: 0, ephemeral: 0, byKind: {} };
+    const outcome: TransactionOutcome = {
+      duplicate: false,
+      events: 0,
+      recoveredBefore: 0,
+      deadLettered: 0,
+      ephemeral: 0,
+      byKind: {},
+    };
     // A retry carries the same events under the same id. Keying on both means a homeserver whose
     // counter restarted (a restored database) is never mistaken for a retry, so nothing is skipped.
     const logKey = transactionKey(txnId, body.events);
     if (this.options.log.has(logKey)) return { ...outcome, duplicate: true };
-    const { homeserver } = this.options;
+    const { homeserver, order } = this.options;
+    // Before the transaction's own events, so room state is applied in the rooms' order.
+    const before = order ? await order.predecessors(body.events) : { records: [], eventIds: [] };
+    outcome.recoveredBefore = before.eventIds.length;
     const converted = await this.options.pipeline.toRecords(body.events, {
       origin: { via: 'appservice', txnId },
       stage: 'ingest/appservice',
@@ -116,8 +136,9 @@ export class TransactionProcessor {
     }
 
     const logState = this.options.log.pendingRecords();
-    await this.options.sink.publish([...records, ...logState.records]);
+    await this.options.sink.publish([...before.records, ...records, ...logState.records]);
     logState.persisted();
+    order?.produced(body.events, before.eventIds);
     this.options.log.add(logKey);
     return outcome;
   }
