@@ -113,6 +113,9 @@ loggers:
     level: WARNING
   synapse.access.http:
     level: WARNING
+  # Appservice delivery (failures, recoverer retries, recoveries): few lines, and what explains a loss.
+  synapse.appservice.scheduler:
+    level: INFO
 root:
   level: ${SYNAPSE_LOG_LEVEL:-WARNING}
   handlers: [console]

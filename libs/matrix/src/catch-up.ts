@@ -1,4 +1,5 @@
 import type { HomeserverClient } from './appservice/homeserver-client.ts';
+import { AppserviceInterest } from './appservice/interest.ts';
 import type { EventSink } from './appservice/transaction-processor.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 
@@ -88,8 +89,9 @@ export async function catchUpRooms(
 }
 
 /**
- * The room's events sent within the window, oldest first. Later events are left alone: the homeserver
- * may still be delivering them, and producing them here too would only duplicate them.
+ * The room's events sent within the window that the homeserver would have sent to the appservice,
+ * oldest first. Later events are left alone: the homeserver may still be delivering them, and producing
+ * them here too would only duplicate them.
  */
 async function historyWithin(
   roomId: string,
@@ -98,6 +100,7 @@ async function historyWithin(
   options: CatchUpOptions,
 ): Promise<unknown[]> {
   const newestFirst: unknown[] = [];
+  const interest = new AppserviceInterest((userId) => options.pipeline.canActAs(userId), [reader]);
   let from: string | undefined;
   for (;;) {
     const query = new URLSearchParams({ dir: 'b', limit: String(options.pageSize) });
@@ -111,7 +114,7 @@ async function historyWithin(
     for (const event of page.chunk) {
       const ts = typeof event.origin_server_ts === 'number' ? event.origin_server_ts : 0;
       if (ts < sinceMs || newestFirst.length >= options.maxEventsPerRoom) return newestFirst.reverse();
-      if (ts <= untilMs) newestFirst.push(event);
+      if (interest.sentToAppservice(event) && ts <= untilMs) newestFirst.push(event);
     }
     if (page.end === undefined || page.chunk.length === 0) return newestFirst.reverse();
     from = page.end;

@@ -1,6 +1,7 @@
 import type { TopicRecord } from '@parley/contracts';
 import type { Logger } from 'pino';
 import { HomeserverError, type HomeserverClient } from './appservice/homeserver-client.ts';
+import { AppserviceInterest } from './appservice/interest.ts';
 import type { RecentActivity } from './catch-up.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 
@@ -143,7 +144,8 @@ export class OrderGuard {
       if (reader === undefined || first.ts < state.sinceMs) continue;
       state.readers.set(first.roomId, reader);
       try {
-        missing.push(...(await this.missingBefore(first.roomId, first.eventId, reader, state)));
+        const interest = new AppserviceInterest((u) => this.options.pipeline.canActAs(u), [reader, ...first.senders]);
+        missing.push(...(await this.missingBefore(first.roomId, first.eventId, interest, reader, state)));
       } catch (error) {
         if (error instanceof HomeserverError && error.status >= 400 && error.status < 500) {
           // Not readable as this user (left, or history hidden): nothing to compare against.
@@ -185,10 +187,14 @@ export class OrderGuard {
     }
   }
 
-  /** Walks the room back from the event until one that is on the topic, older than the window, or the cap. */
+  /**
+   * Walks the room back from the event until one that is on the topic, older than the window, or the
+   * cap, collecting the events the homeserver should have sent.
+   */
   private async missingBefore(
     roomId: string,
     eventId: string,
+    interest: AppserviceInterest,
     reader: string,
     state: Extract<State, { kind: 'armed' }>,
   ): Promise<unknown[]> {
@@ -208,6 +214,8 @@ export class OrderGuard {
         const id = eventIdOf(event);
         if (id === undefined) continue;
         if (state.produced.has(id) || tsOf(event) < state.sinceMs) return newestFirst.reverse();
+        // A portal's set-up, before any of our users joined, never was ours to receive.
+        if (!interest.sentToAppservice(event)) continue;
         newestFirst.push(event);
         if (newestFirst.length >= this.options.maxEventsPerRoom) return newestFirst.reverse();
       }
