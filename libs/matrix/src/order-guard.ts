@@ -145,6 +145,8 @@ export class OrderGuard {
       state.readers.set(first.roomId, reader);
       try {
         const interest = new AppserviceInterest((u) => this.options.pipeline.canActAs(u), [reader, ...first.senders]);
+        // Back through the transaction's own events of the room: who was joined just before the first.
+        for (const event of [...first.events].reverse()) interest.sentToAppservice(event);
         missing.push(...(await this.missingBefore(first.roomId, first.eventId, interest, reader, state)));
       } catch (error) {
         if (error instanceof HomeserverError && error.status >= 400 && error.status < 500) {
@@ -238,9 +240,10 @@ interface RoomFirst {
   eventId: string;
   ts: number;
   senders: string[];
+  events: unknown[];
 }
 
-/** For each room of a transaction, its first event (events of a room arrive in order) and its senders. */
+/** For each room of a transaction: its events (in order), the first one, and their senders. */
 function firstEventPerRoom(events: readonly unknown[]): RoomFirst[] {
   const byRoom = new Map<string, RoomFirst>();
   for (const event of events) {
@@ -252,9 +255,10 @@ function firstEventPerRoom(events: readonly unknown[]): RoomFirst[] {
     if (typeof roomId !== 'string' || typeof eventId !== 'string') continue;
     let first = byRoom.get(roomId);
     if (!first) {
-      first = { roomId, eventId, ts: tsOf(event), senders: [] };
+      first = { roomId, eventId, ts: tsOf(event), senders: [], events: [] };
       byRoom.set(roomId, first);
     }
+    first.events.push(event);
     if (typeof sender === 'string' && !first.senders.includes(sender)) first.senders.push(sender);
   }
   return [...byRoom.values()];
