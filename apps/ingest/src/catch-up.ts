@@ -1,7 +1,7 @@
 import { TOPICS } from '@parley/contracts';
 import { readTopicRange } from '@parley/kafka';
 import {
-  activityFrom,
+  ActivityCollector,
   catchUpRooms,
   type EventPipeline,
   type HomeserverClient,
@@ -22,16 +22,21 @@ export interface CatchUpScheduler {
 /** Reads back what ingest produced to the events topic since a time: event ids, and readers per room. */
 export function recentActivityLoader(kafka: Kafka, pipeline: EventPipeline) {
   return async (sinceMs: number): Promise<RecentActivity> => {
-    const values: unknown[] = [];
+    const collector = new ActivityCollector((userId) => pipeline.canActAs(userId));
     await readTopicRange(
       kafka,
       TOPICS.matrixEvents,
       (_partition, message) => {
-        if (message.value) values.push(JSON.parse(message.value.toString()));
+        const id = message.headers?.['ce_id'];
+        collector.add({
+          roomId: message.key?.toString(),
+          eventId: id === undefined ? undefined : (Array.isArray(id) ? id[0] : id)?.toString(),
+          value: message.value,
+        });
       },
       { fromTimestamp: sinceMs, timeoutMs: 60_000 },
     );
-    return activityFrom(values, (userId) => pipeline.canActAs(userId));
+    return collector.activity;
   };
 }
 
@@ -56,6 +61,12 @@ export function catchUpScheduler(
     name: 'parley_ingest_catch_up_events_total',
     help: 'Events read from room history after a recovery (scanned) and produced because they had never arrived (recovered)',
     labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const passes = new Counter({
+    name: 'parley_ingest_catch_up_passes_total',
+    help: 'Catch-up passes run to the end (done) or cut short by Kafka or the homeserver failing (failed)',
+    labelNames: ['result'],
     registers: [registry],
   });
   const loadActivity = recentActivityLoader(deps.kafka, deps.pipeline);
@@ -83,7 +94,11 @@ export function catchUpScheduler(
     const level = result.recovered > 0 || result.failedRooms.length > 0 ? 'warn' : 'info';
     logger[level](
       { rooms: result.rooms, scanned: result.scanned, recovered: result.recovered, failedRooms: result.failedRooms },
-      result.recovered > 0 ? 'catch-up produced events the homeserver never sent' : 'catch-up found nothing missing',
+      result.recovered > 0
+        ? 'catch-up produced events the homeserver never sent'
+        : result.failedRooms.length > 0
+          ? 'catch-up could not read some rooms'
+          : 'catch-up found nothing missing',
     );
   };
 
@@ -97,7 +112,11 @@ export function catchUpScheduler(
     }
     running = true;
     run(sinceMs)
+      .then(() => {
+        passes.inc({ result: 'done' });
+      })
       .catch((error: unknown) => {
+        passes.inc({ result: 'failed' });
         // Kafka or the homeserver failed again: that is another recovery, which schedules another pass.
         logger.warn({ err: (error as Error).message }, 'catch-up failed');
       })

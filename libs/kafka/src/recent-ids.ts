@@ -10,6 +10,8 @@ export interface DurableRecentIdsOptions {
   capacity?: number;
   /** When no other batch carries the latest state, it is written on its own after this delay. */
   flushAfterMs?: number;
+  /** The state rides with the caller's batches at most this often; in between it waits for the next. */
+  carryEveryMs?: number;
 }
 
 /**
@@ -20,6 +22,11 @@ export interface DurableRecentIdsOptions {
  * Persisting costs no extra round trip: `pendingRecords()` hands the latest state to the caller's next
  * batch. That state only names ids whose work was acknowledged before the batch was sent, so a stored
  * id never vouches for records that could be missing. An idle service writes it on a short timer.
+ *
+ * Under load it rides along at most every `carryEveryMs`, not with every batch: the state (all N ids)
+ * would otherwise add a few kilobytes and a partition to each batch. Nothing is lost by waiting. The
+ * id a homeserver may retry after a crash is the one whose answer was lost, and that one is never
+ * in a later batch anyway: the homeserver sends the next transaction only once it has the answer.
  */
 export class DurableRecentIds {
   private readonly ids: string[] = [];
@@ -29,8 +36,10 @@ export class DurableRecentIds {
   private readonly producer: AcknowledgedProducer;
   private readonly capacity: number;
   private readonly flushAfterMs: number;
+  private readonly carryEveryMs: number;
   private version = 0;
   private persistedVersion = 0;
+  private lastCarriedAt = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -44,6 +53,7 @@ export class DurableRecentIds {
     this.producer = producer;
     this.capacity = options.capacity ?? 100;
     this.flushAfterMs = options.flushAfterMs ?? 1_000;
+    this.carryEveryMs = options.carryEveryMs ?? 250;
   }
 
   async load(): Promise<number> {
@@ -66,8 +76,16 @@ export class DurableRecentIds {
     }, this.flushAfterMs);
   }
 
-  /** The state record to publish with the caller's next batch, if anything changed since the last write. */
+  /** The state record to publish with the caller's next batch, if it changed and is due. */
   pendingRecords(): { records: TopicRecord[]; persisted: () => void } {
+    const now = Date.now();
+    if (now - this.lastCarriedAt < this.carryEveryMs) return { records: [], persisted: () => undefined };
+    const pending = this.latest();
+    if (pending.records.length > 0) this.lastCarriedAt = now;
+    return pending;
+  }
+
+  private latest(): { records: TopicRecord[]; persisted: () => void } {
     if (this.version === this.persistedVersion) return { records: [], persisted: () => undefined };
     const version = this.version;
     return {
@@ -82,7 +100,7 @@ export class DurableRecentIds {
   async flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const pending = this.pendingRecords();
+    const pending = this.latest();
     if (pending.records.length === 0) return;
     await this.producer.publish(pending.records);
     pending.persisted();

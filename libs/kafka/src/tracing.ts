@@ -20,9 +20,12 @@ const tracer = trace.getTracer('@parley/kafka');
  */
 export function withTraceContext(record: TopicRecord, ctx: Context = context.active()): TopicRecord {
   if (record.headers['traceparent'] !== undefined) return record;
-  const headers: KafkaHeaders = { ...record.headers };
-  propagation.inject(ctx, headers);
-  return { ...record, headers };
+  // Into a carrier of its own first: with no SDK or no active span nothing is injected, and the record
+  // (one of thousands a second on ingest's hot path) is passed on without a copy.
+  const injected: KafkaHeaders = {};
+  propagation.inject(ctx, injected);
+  if (Object.keys(injected).length === 0) return record;
+  return { ...record, headers: { ...record.headers, ...injected } };
 }
 
 export function traceContextOf(headers: IHeaders | undefined): Context {

@@ -9,22 +9,51 @@ export interface RecentActivity {
   readers: ReadonlyMap<string, string>;
 }
 
+const SENDER_OBJECT = Buffer.from('"sender":{"userId":"');
+
 /**
- * Gathers recent activity from normalised events (the values of the events topic): each event id, and
- * for each room the latest sender ingest may act as (an appservice reads a room as one of its users).
+ * The sender of a normalised event, read from its JSON bytes without parsing them all: catch-up reads
+ * minutes of the events topic, and parsing every value cost ingest a sixth of its CPU under load. The
+ * first `"sender":{"userId":"` is the envelope's own (it precedes `raw`, and quotes inside strings are
+ * escaped); an escape inside the id falls back to a full parse.
  */
-export function activityFrom(values: Iterable<unknown>, canActAs: (userId: string) => boolean): RecentActivity {
-  const producedEventIds = new Set<string>();
-  const readers = new Map<string, string>();
-  for (const value of values) {
-    const event = value as { eventId?: unknown; roomId?: unknown; sender?: { userId?: unknown } } | null;
-    if (typeof event?.eventId !== 'string') continue;
-    producedEventIds.add(event.eventId);
-    const sender = event.sender?.userId;
-    if (typeof event.roomId === 'string' && typeof sender === 'string' && canActAs(sender))
-      readers.set(event.roomId, sender);
+export function senderOf(value: Buffer): string | undefined {
+  const at = value.indexOf(SENDER_OBJECT);
+  if (at < 0) return undefined;
+  const start = at + SENDER_OBJECT.length;
+  const end = value.indexOf(0x22, start);
+  if (end < 0) return undefined;
+  const id = value.toString('utf8', start, end);
+  if (!id.includes('\\')) return id;
+  const parsed = JSON.parse(value.toString('utf8')) as { sender?: { userId?: unknown } } | null;
+  return typeof parsed?.sender?.userId === 'string' ? parsed.sender.userId : undefined;
+}
+
+/**
+ * Gathers recent activity from the events topic, record by record: each event id (the `ce_id`
+ * header), and for each room (the key) the latest sender ingest may act as (an appservice reads a room
+ * as one of its users).
+ */
+export class ActivityCollector {
+  private readonly producedEventIds = new Set<string>();
+  private readonly readers = new Map<string, string>();
+  private readonly canActAs: (userId: string) => boolean;
+
+  constructor(canActAs: (userId: string) => boolean) {
+    this.canActAs = canActAs;
   }
-  return { producedEventIds, readers };
+
+  add(record: { roomId: string | undefined; eventId: string | undefined; value: Buffer | null }): void {
+    if (record.eventId === undefined) return;
+    this.producedEventIds.add(record.eventId);
+    if (record.roomId === undefined || record.value === null) return;
+    const sender = senderOf(record.value);
+    if (sender !== undefined && this.canActAs(sender)) this.readers.set(record.roomId, sender);
+  }
+
+  get activity(): RecentActivity {
+    return { producedEventIds: this.producedEventIds, readers: this.readers };
+  }
 }
 
 export interface CatchUpOptions {

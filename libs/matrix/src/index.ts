@@ -38,7 +38,8 @@ export {
 } from './appservice/transaction-processor.ts';
 export { EventPipeline, type BatchSource, type PipelineOptions, type PipelineResult } from './event-pipeline.ts';
 export {
-  activityFrom,
+  ActivityCollector,
+  senderOf,
   catchUpRooms,
   type CatchUpOptions,
   type CatchUpResult,
