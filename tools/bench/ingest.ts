@@ -154,8 +154,8 @@ async function main(): Promise<void> {
   let txn = 0;
   const transactionBody = (): string =>
     JSON.stringify({ events: Array.from({ length: PER_TXN }, () => clientEvent(seq++)) });
-  // node:http on one kept-alive connection, as a homeserver sends: the client shares the two cores with
-  // ingest and the broker, and fetch (undici) spends about twice its CPU per request.
+  // node:http on one kept-alive connection, as a homeserver sends. The client shares the two cores with
+  // ingest and the broker; with fetch (undici) its own cost showed in ingest's number (README).
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const send = (body = transactionBody()): Promise<number> =>
     new Promise((resolve, reject) => {
