@@ -60,8 +60,11 @@ export async function wireAppserviceMode(context: ServiceContext<IngestConfig>):
         });
         readiness.report('transaction-log', true, 'loaded');
       }
-      // Armed before the ping, which sets off the homeserver's replay.
-      await order.arm();
+      // Armed before the ping, which sets off the homeserver's replay. If the topic cannot be read yet,
+      // the next transaction tries again (and fails, so the homeserver keeps it, if it still cannot).
+      await order.arm().catch((error: unknown) => {
+        logger.warn({ err: (error as Error).message }, 'order check could not read the events topic yet');
+      });
       // After an outage Synapse backs off for up to ~8.5 minutes; a ping makes it retry at once.
       await ping();
       catchUp.afterRecovery();
