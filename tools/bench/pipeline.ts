@@ -8,14 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   DEFAULT_TEST_MODEL,
-  FakeWhatsappBridge,
-  freePort,
-  appserviceIngestEnv,
-  ingestRegistration,
+  serviceTestEnv,
   spawnService,
+  startIngestHomeserver,
   startKafka,
   startOllama,
-  startSynapse,
   stopComponent,
   uniqueName,
   type ServiceProcess,
@@ -46,23 +43,14 @@ async function main(): Promise<void> {
   const kafka = await startKafka(INSTANCE);
   const ollama = LLM ? await startOllama() : undefined;
   const twenty = await startContractServer({ apiKey: KEY, rateLimits: null });
-  const port = await freePort();
-  const registration = await ingestRegistration(entry('ingest'), `http://127.0.0.1:${String(port)}`);
-  const bridge = new FakeWhatsappBridge();
-  const synapse = await startSynapse({ appservices: [registration, bridge.registration], instance: INSTANCE });
-  bridge.attach(synapse);
-  const common = {
-    PARLEY_HTTP_HOST: '127.0.0.1',
-    PARLEY_LOG_LEVEL: 'info',
-    PARLEY_KAFKA_BROKERS: kafka.brokers.join(','),
-    PARLEY_KAFKA_PARTITIONS: '3',
-  };
+  const { synapse, bridge, ingestEnv } = await startIngestHomeserver(entry('ingest'), INSTANCE);
+  const common = serviceTestEnv(kafka.brokers, 'info');
   const services: ServiceProcess[] = [
     await spawnService({
       entry: entry('ingest'),
       env: {
         ...common,
-        ...appserviceIngestEnv(registration, synapse, port),
+        ...ingestEnv,
       },
     }),
     await spawnService({

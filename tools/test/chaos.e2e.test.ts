@@ -3,15 +3,12 @@ import { fileURLToPath } from 'node:url';
 import {
   DEFAULT_TEST_MODEL,
   ensureComponent,
-  FakeWhatsappBridge,
-  freePort,
-  appserviceIngestEnv,
-  ingestRegistration,
   runDirectory,
+  serviceTestEnv,
   spawnService,
+  startIngestHomeserver,
   startKafka,
   startOllama,
-  startSynapse,
   stopComponent,
   waitFor,
   type ServiceProcess,
@@ -74,23 +71,14 @@ describe('chaos: every part fails once, nothing is lost or duplicated', () => {
     const ollama = await startOllama(INSTANCE);
     twenty = await startContractServer({ apiKey: TWENTY_KEY, rateLimits: null });
     const contract = twenty;
-    const port = await freePort();
-    const registration = await ingestRegistration(entry('ingest'), `http://127.0.0.1:${String(port)}`);
-    const bridge = new FakeWhatsappBridge();
-    const synapse = await startSynapse({ appservices: [registration, bridge.registration], instance: INSTANCE });
-    bridge.attach(synapse);
+    const { synapse, bridge, ingestEnv } = await startIngestHomeserver(entry('ingest'), INSTANCE);
 
-    const common = {
-      PARLEY_HTTP_HOST: '127.0.0.1',
-      PARLEY_LOG_LEVEL: 'warn',
-      PARLEY_KAFKA_BROKERS: kafka.brokers.join(','),
-      PARLEY_KAFKA_PARTITIONS: '3',
-    };
+    const common = serviceTestEnv(kafka.brokers, 'warn');
     const env: Record<string, Record<string, string>> = {
       ingest: {
         ...common,
         PARLEY_LOG_LEVEL: 'info',
-        ...appserviceIngestEnv(registration, synapse, port),
+        ...ingestEnv,
       },
       classifier: {
         ...common,

@@ -2,17 +2,14 @@ import { fileURLToPath } from 'node:url';
 import { TOPICS } from '@parley/contracts';
 import {
   DEFAULT_TEST_MODEL,
-  FakeWhatsappBridge,
-  freePort,
-  appserviceIngestEnv,
-  ingestRegistration,
+  serviceTestEnv,
   spawnService,
+  startIngestHomeserver,
   startKafka,
   startOllama,
-  startSynapse,
   uniqueName,
   waitFor,
-  type AppserviceRegistration,
+  type IngestHomeserver,
   type ServiceProcess,
   type TestKafka,
 } from '@parley/testing';
@@ -30,9 +27,7 @@ describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Ka
   const processes: ServiceProcess[] = [];
   let twenty: ContractServer;
   let otlp: Awaited<ReturnType<typeof startOtlpReceiver>>;
-  let registration: AppserviceRegistration;
-  let ingestUrl = '';
-  const bridge = new FakeWhatsappBridge();
+  let home: IngestHomeserver;
   const phone = `49151${String(Date.now()).slice(-7)}`;
   const ids: Record<string, string> = {};
   const texts = {
@@ -50,16 +45,10 @@ describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Ka
     const llmOutputTopic = await kafka.createTopic('e2e-llm-classifications', 3);
     otlp = await startOtlpReceiver();
     twenty = await startContractServer({ apiKey: TWENTY_KEY, rateLimits: null });
-    const port = await freePort();
-    ingestUrl = `http://127.0.0.1:${String(port)}`;
-    registration = await ingestRegistration(entry('ingest'), ingestUrl);
-    const synapse = await startSynapse({ appservices: [registration, bridge.registration], instance: INSTANCE });
-    bridge.attach(synapse);
+    home = await startIngestHomeserver(entry('ingest'), INSTANCE);
+    const { synapse } = home;
     const common = {
-      PARLEY_HTTP_HOST: '127.0.0.1',
-      PARLEY_LOG_LEVEL: 'info',
-      PARLEY_KAFKA_BROKERS: kafka.brokers.join(','),
-      PARLEY_KAFKA_PARTITIONS: '3',
+      ...serviceTestEnv(kafka.brokers, 'info'),
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       OTEL_BSP_SCHEDULE_DELAY: '200',
@@ -70,7 +59,7 @@ describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Ka
         entry: entry('ingest'),
         env: {
           ...common,
-          ...appserviceIngestEnv(registration, synapse, port),
+          ...home.ingestEnv,
           PARLEY_BUSINESS_USERS_REGEX: '^@agent',
         },
       }),
@@ -110,21 +99,21 @@ describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Ka
     );
 
     const staff = await synapse.registerUser('agent');
-    const customer = await bridge.registerGhost(phone, 'Maria Lopez');
-    const roomId = await bridge.createDmPortal(phone, staff.userId);
+    const customer = await home.bridge.registerGhost(phone, 'Maria Lopez');
+    const roomId = await home.bridge.createDmPortal(phone, staff.userId);
     await staff.request('POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
     ids.room = roomId;
-    ids.order = await bridge.send(customer, roomId, { msgtype: 'm.text', body: texts.order });
-    ids.complaint = await bridge.send(customer, roomId, { msgtype: 'm.text', body: texts.complaint });
-    ids.again = await bridge.send(customer, roomId, { msgtype: 'm.text', body: texts.again });
-    ids.secret = await bridge.send(customer, roomId, { msgtype: 'm.text', body: texts.secret });
-    await bridge.send(customer, roomId, {
+    ids.order = await home.bridge.send(customer, roomId, { msgtype: 'm.text', body: texts.order });
+    ids.complaint = await home.bridge.send(customer, roomId, { msgtype: 'm.text', body: texts.complaint });
+    ids.again = await home.bridge.send(customer, roomId, { msgtype: 'm.text', body: texts.again });
+    ids.secret = await home.bridge.send(customer, roomId, { msgtype: 'm.text', body: texts.secret });
+    await home.bridge.send(customer, roomId, {
       msgtype: 'm.text',
       body: `* ${texts.edited}`,
       'm.new_content': { msgtype: 'm.text', body: texts.edited },
       'm.relates_to': { rel_type: 'm.replace', event_id: ids.order },
     });
-    await bridge.redact(customer, roomId, ids.secret);
+    await home.bridge.redact(customer, roomId, ids.secret);
     const { event_id } = await staff.request<{ event_id: string }>(
       'PUT',
       `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${uniqueName('txn')}`,
@@ -191,38 +180,36 @@ describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Ka
     ]);
   });
 
-  it('carries the trace of a transaction into the classifier’s Ollama call', async () => {
-    const trace = await waitFor(
-      'a trace from ingest into an Ollama call',
-      () => {
-        return traces(otlp.spans).find(
-          (names) =>
-            names.has('ingest:appservice transaction') &&
-            names.has('classifier-llm:process parley.matrix.events.v1') &&
-            names.has('classifier-llm:ollama chat'),
-        );
+  /** The first trace (as its `service:span` names) that `matches`; on a timeout, the traces seen. */
+  const traceWhere = (description: string, matches: (names: Set<string>) => boolean, timeoutMs: number) =>
+    waitFor(description, () => traces(otlp.spans).find(matches), { timeoutMs, intervalMs: 500 }).catch(
+      (error: unknown) => {
+        const seen = traces(otlp.spans).map((names) => [...names].join(' + '));
+        throw new Error(`${(error as Error).message}; traces seen:\n${seen.join('\n')}`);
       },
-      { timeoutMs: 180_000, intervalMs: 500 },
-    ).catch((error: unknown) => {
-      const seen = traces(otlp.spans).map((names) => [...names].join(' + '));
-      throw new Error(`${(error as Error).message}; traces seen:\n${seen.join('\n')}`);
-    });
+    );
+
+  it('carries the trace of a transaction into the classifier’s Ollama call', async () => {
+    const trace = await traceWhere(
+      'a trace from ingest into an Ollama call',
+      (names) =>
+        names.has('ingest:appservice transaction') &&
+        names.has('classifier-llm:process parley.matrix.events.v1') &&
+        names.has('classifier-llm:ollama chat'),
+      180_000,
+    );
     expect(trace.size).toBeGreaterThanOrEqual(3);
   }, 200_000);
 
   it('carries one trace from the appservice transaction through Kafka into the sink’s Twenty calls', async () => {
-    const trace = await waitFor(
+    const trace = await traceWhere(
       'a trace through all three services',
-      () => {
-        return traces(otlp.spans).find(
-          (names) =>
-            names.has('ingest:appservice transaction') &&
-            names.has('classifier:process parley.matrix.events.v1') &&
-            names.has('crm-sink:process parley.classifications.v1') &&
-            [...names].some((n) => n.startsWith('crm-sink:twenty POST')),
-        );
-      },
-      { timeoutMs: 30_000, intervalMs: 500 },
+      (names) =>
+        names.has('ingest:appservice transaction') &&
+        names.has('classifier:process parley.matrix.events.v1') &&
+        names.has('crm-sink:process parley.classifications.v1') &&
+        [...names].some((n) => n.startsWith('crm-sink:twenty POST')),
+      30_000,
     );
     expect(trace.size).toBeGreaterThanOrEqual(4);
   });
@@ -239,18 +226,21 @@ describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Ka
   });
 
   it('refuses a transaction with a wrong hs_token and writes nothing for it', async () => {
-    const response = await fetch(`${ingestUrl}/_matrix/app/v1/transactions/${uniqueName('forged')}`, {
-      method: 'PUT',
-      headers: { authorization: 'Bearer not-the-hs-token', 'content-type': 'application/json' },
-      body: JSON.stringify({ events: [] }),
-    });
+    const response = await fetch(
+      `http://127.0.0.1:${String(home.port)}/_matrix/app/v1/transactions/${uniqueName('forged')}`,
+      {
+        method: 'PUT',
+        headers: { authorization: 'Bearer not-the-hs-token', 'content-type': 'application/json' },
+        body: JSON.stringify({ events: [] }),
+      },
+    );
     expect(response.status).toBe(403);
   });
 
   it('logs no token and no message body at info level', () => {
     const logs = processes.map((p) => JSON.stringify(p.logs) + p.stderr()).join('\n');
     expect(logs.length).toBeGreaterThan(1000);
-    for (const secret of [registration.as_token, registration.hs_token, TWENTY_KEY, ...Object.values(texts)])
+    for (const secret of [home.registration.as_token, home.registration.hs_token, TWENTY_KEY, ...Object.values(texts)])
       expect(logs.includes(secret), `logs contain ${secret.slice(0, 12)}…`).toBe(false);
   });
 });

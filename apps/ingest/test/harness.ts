@@ -1,13 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { MatrixEventV1, TOPICS } from '@parley/contracts';
 import {
-  FakeWhatsappBridge,
-  freePort,
-  appserviceIngestEnv,
-  ingestRegistration,
+  serviceTestEnv,
   spawnService,
-  startSynapse,
+  startIngestHomeserver,
   type AppserviceRegistration,
+  type FakeWhatsappBridge,
   type MatrixUser,
   type ServiceProcess,
   type TestKafka,
@@ -34,17 +32,11 @@ export interface IngestHarness {
 }
 
 export async function startIngestHarness(kafka: TestKafka, env: Record<string, string> = {}): Promise<IngestHarness> {
-  const port = await freePort();
-  const bridge = new FakeWhatsappBridge();
   // The registration comes from ingest's own CLI, so Synapse loading it is part of what is tested.
-  const registration = await ingestRegistration(entry, `http://127.0.0.1:${port}`);
-  const synapse = await startSynapse({ appservices: [registration, bridge.registration] });
-  bridge.attach(synapse);
+  const { registration, bridge, synapse, ingestEnv: appservice } = await startIngestHomeserver(entry);
   const ingestEnv: Record<string, string> = {
-    PARLEY_HTTP_HOST: '127.0.0.1',
-    ...appserviceIngestEnv(registration, synapse, port),
-    PARLEY_KAFKA_BROKERS: kafka.brokers.join(','),
-    PARLEY_KAFKA_PARTITIONS: '3',
+    ...serviceTestEnv(kafka.brokers, 'info'),
+    ...appservice,
     ...env,
   };
   const startIngest = () => spawnService({ entry, env: ingestEnv });

@@ -2,6 +2,7 @@ import type { HomeserverClient } from './appservice/homeserver-client.ts';
 import { AppserviceInterest } from './appservice/interest.ts';
 import type { EventSink } from './appservice/transaction-processor.ts';
 import type { EventPipeline } from './event-pipeline.ts';
+import { eventIdOf, historyBackwards, timestampOf } from './room-history.ts';
 
 /** What ingest already produced lately: the event ids, and per room a user it may read the room as. */
 export interface RecentActivity {
@@ -73,11 +74,6 @@ export interface CatchUpResult {
   failedRooms: string[];
 }
 
-interface MessagesPage {
-  end?: string;
-  chunk: { event_id?: unknown; origin_server_ts?: unknown }[];
-}
-
 /**
  * Reads each recently active room's history within a time window and produces the events that never
  * reached ingest (with their own event ids, as backfill does).
@@ -130,27 +126,10 @@ async function historyWithin(
 ): Promise<unknown[]> {
   const newestFirst: unknown[] = [];
   const interest = new AppserviceInterest((userId) => options.pipeline.canActAs(userId), [reader]);
-  let from: string | undefined;
-  for (;;) {
-    const query = new URLSearchParams({ dir: 'b', limit: String(options.pageSize) });
-    if (from) query.set('from', from);
-    const page = await options.client.request<MessagesPage>(
-      'GET',
-      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?${query.toString()}`,
-      undefined,
-      reader,
-    );
-    for (const event of page.chunk) {
-      const ts = typeof event.origin_server_ts === 'number' ? event.origin_server_ts : 0;
-      if (ts < sinceMs || newestFirst.length >= options.maxEventsPerRoom) return newestFirst.reverse();
-      if (interest.sentToAppservice(event) && ts <= untilMs) newestFirst.push(event);
-    }
-    if (page.end === undefined || page.chunk.length === 0) return newestFirst.reverse();
-    from = page.end;
+  for await (const event of historyBackwards(options.client, roomId, reader, options.pageSize)) {
+    const ts = timestampOf(event);
+    if (ts < sinceMs || newestFirst.length >= options.maxEventsPerRoom) break;
+    if (interest.sentToAppservice(event) && ts <= untilMs) newestFirst.push(event);
   }
-}
-
-function eventIdOf(event: unknown): string | undefined {
-  const id = (event as { event_id?: unknown } | null)?.event_id;
-  return typeof id === 'string' ? id : undefined;
+  return newestFirst.reverse();
 }

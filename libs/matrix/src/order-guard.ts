@@ -4,6 +4,7 @@ import { HomeserverError, type HomeserverClient } from './appservice/homeserver-
 import { AppserviceInterest } from './appservice/interest.ts';
 import type { RecentActivity } from './catch-up.ts';
 import type { EventPipeline } from './event-pipeline.ts';
+import { eventIdOf, historyBackwards, timestampOf } from './room-history.ts';
 
 export interface OrderGuardOptions {
   client: HomeserverClient;
@@ -45,11 +46,6 @@ type State =
 interface ContextPage {
   start?: string;
   events_before?: unknown[];
-}
-
-interface MessagesPage {
-  end?: string;
-  chunk?: unknown[];
 }
 
 /**
@@ -113,10 +109,6 @@ export class OrderGuard {
     return this.now() - this.lastReplayMs;
   }
 
-  get armed(): boolean {
-    return this.state.kind === 'armed';
-  }
-
   /**
    * The events that precede this transaction's in their rooms and are not on the topic, as records to
    * produce first. Throws only when the guard cannot arm (Kafka unreachable): the transaction then
@@ -178,7 +170,7 @@ export class OrderGuard {
     for (const id of extraIds) state.produced.add(id);
     for (const event of events) {
       const id = eventIdOf(event);
-      if (id !== undefined && tsOf(event) >= state.sinceMs) state.produced.add(id);
+      if (id !== undefined && timestampOf(event) >= state.sinceMs) state.produced.add(id);
     }
     if (state.produced.size > this.options.maxTracked) {
       this.state = { kind: 'off' };
@@ -200,38 +192,31 @@ export class OrderGuard {
     reader: string,
     state: Extract<State, { kind: 'armed' }>,
   ): Promise<unknown[]> {
-    const room = encodeURIComponent(roomId);
-    const context = await this.options.client.request<ContextPage>(
+    const { client } = this.options;
+    const context = await client.request<ContextPage>(
       'GET',
       // Synapse splits the limit between before and after: 20 gives the 10 events before.
-      `/_matrix/client/v3/rooms/${room}/context/${encodeURIComponent(eventId)}?limit=20`,
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/context/${encodeURIComponent(eventId)}?limit=20`,
       undefined,
       reader,
     );
-    const newestFirst: unknown[] = [];
-    let page = context.events_before ?? [];
-    let from = context.start;
-    for (;;) {
-      for (const event of page) {
-        const id = eventIdOf(event);
-        if (id === undefined) continue;
-        if (state.produced.has(id) || tsOf(event) < state.sinceMs) return newestFirst.reverse();
-        // A portal's set-up, before any of our users joined, never was ours to receive.
-        if (!interest.sentToAppservice(event)) continue;
-        newestFirst.push(event);
-        if (newestFirst.length >= this.options.maxEventsPerRoom) return newestFirst.reverse();
-      }
-      if (from === undefined || page.length === 0) return newestFirst.reverse();
-      const query = new URLSearchParams({ dir: 'b', limit: '100', from });
-      const next = await this.options.client.request<MessagesPage>(
-        'GET',
-        `/_matrix/client/v3/rooms/${room}/messages?${query.toString()}`,
-        undefined,
-        reader,
-      );
-      page = next.chunk ?? [];
-      from = next.end;
+    async function* before(): AsyncGenerator {
+      const first = context.events_before ?? [];
+      yield* first;
+      if (context.start !== undefined && first.length > 0)
+        yield* historyBackwards(client, roomId, reader, 100, context.start);
     }
+    const newestFirst: unknown[] = [];
+    for await (const event of before()) {
+      const id = eventIdOf(event);
+      if (id === undefined) continue;
+      if (state.produced.has(id) || timestampOf(event) < state.sinceMs) break;
+      // A portal's set-up, before any of our users joined, never was ours to receive.
+      if (!interest.sentToAppservice(event)) continue;
+      newestFirst.push(event);
+      if (newestFirst.length >= this.options.maxEventsPerRoom) break;
+    }
+    return newestFirst.reverse();
   }
 }
 
@@ -255,21 +240,11 @@ function firstEventPerRoom(events: readonly unknown[]): RoomFirst[] {
     if (typeof roomId !== 'string' || typeof eventId !== 'string') continue;
     let first = byRoom.get(roomId);
     if (!first) {
-      first = { roomId, eventId, ts: tsOf(event), senders: [], events: [] };
+      first = { roomId, eventId, ts: timestampOf(event), senders: [], events: [] };
       byRoom.set(roomId, first);
     }
     first.events.push(event);
     if (typeof sender === 'string' && !first.senders.includes(sender)) first.senders.push(sender);
   }
   return [...byRoom.values()];
-}
-
-function eventIdOf(event: unknown): string | undefined {
-  const id = (event as { event_id?: unknown } | null)?.event_id;
-  return typeof id === 'string' ? id : undefined;
-}
-
-function tsOf(event: unknown): number {
-  const ts = (event as { origin_server_ts?: unknown } | null)?.origin_server_ts;
-  return typeof ts === 'number' ? ts : 0;
 }

@@ -24,4 +24,10 @@ export { describeServiceLifecycle } from './service-lifecycle-suite.ts';
 export { freePort } from './ports.ts';
 export { sampleLabel, sampleMatrixEvent, sampleRetraction, type SampleLabelOptions } from './fixtures.ts';
 export { FakeWhatsappBridge } from './fake-whatsapp-bridge.ts';
-export { appserviceIngestEnv, ingestRegistration } from './ingest-registration.ts';
+export {
+  appserviceIngestEnv,
+  ingestRegistration,
+  serviceTestEnv,
+  startIngestHomeserver,
+  type IngestHomeserver,
+} from './ingest-registration.ts';

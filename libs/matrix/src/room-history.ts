@@ -1,0 +1,45 @@
+import type { HomeserverClient } from './appservice/homeserver-client.ts';
+
+interface MessagesPage {
+  end?: string;
+  chunk?: unknown[];
+}
+
+/**
+ * A room's events, newest first, read as `reader` page by page (`/messages`, dir=b) from `from` or from
+ * the newest event. Callers stop by leaving the loop; no page is requested that is not read.
+ */
+export async function* historyBackwards(
+  client: HomeserverClient,
+  roomId: string,
+  reader: string,
+  pageSize: number,
+  from?: string,
+): AsyncGenerator {
+  let token = from;
+  for (;;) {
+    const query = new URLSearchParams({ dir: 'b', limit: String(pageSize) });
+    if (token !== undefined) query.set('from', token);
+    const page = await client.request<MessagesPage>(
+      'GET',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?${query.toString()}`,
+      undefined,
+      reader,
+    );
+    const chunk = page.chunk ?? [];
+    yield* chunk;
+    if (page.end === undefined || chunk.length === 0) return;
+    token = page.end;
+  }
+}
+
+export function eventIdOf(event: unknown): string | undefined {
+  const id = (event as { event_id?: unknown } | null)?.event_id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** origin_server_ts, or 0 when the event has none. */
+export function timestampOf(event: unknown): number {
+  const ts = (event as { origin_server_ts?: unknown } | null)?.origin_server_ts;
+  return typeof ts === 'number' ? ts : 0;
+}
