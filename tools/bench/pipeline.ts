@@ -69,7 +69,7 @@ async function main(): Promise<void> {
         PARLEY_TWENTY_URL: twenty.url,
         PARLEY_TWENTY_API_KEY: KEY,
         PARLEY_KAFKA_MAX_WAIT_MS: '100',
-        PARLEY_TWENTY_REQUESTS_PER_MINUTE: values['requests-per-minute'],
+        PARLEY_TWENTY_RATE_LIMIT: values['requests-per-minute'],
       },
     }),
   ];

@@ -66,7 +66,10 @@ const crmSink = serviceChart(
         apiKey: string('API key inline (rendered into a Secret); prefer existingSecret'),
         ...secretPair('the API key'),
         existingSecretKey: string('Key of the API key in existingSecret', { minLength: 1 }),
-        requestsPerMinute: integer('Client-side request budget', 1),
+        requestsPerMinute: integer(
+          "Twenty's API rate limit per minute (its API_RATE_LIMITING_LONG_LIMIT); the sink paces itself by it",
+          1,
+        ),
         bootstrap: boolean('Create missing objects and fields at start-up'),
       },
       'Twenty CRM',

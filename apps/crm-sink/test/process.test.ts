@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeServiceLifecycle, runServiceToExit } from '@parley/testing';
+import { startContractServer } from '@parley/twenty-contract-server';
 import { describe, expect, it } from 'vitest';
 
 const entry = fileURLToPath(new URL('../src/main.ts', import.meta.url));
@@ -30,5 +31,43 @@ describe('crm-sink configuration', () => {
     expect(result.code).toBe(78);
     expect(result.stderr).toContain('PARLEY_FOLLOW_UP_RULES_FILE');
     expect(result.stderr).toContain('rules.0.afterMinutes');
+  });
+});
+
+describe('crm-sink bootstrap command', () => {
+  it.each(['direct', 'legacy'] as const)(
+    'bootstraps a workspace whose metadata API answers in the %s format',
+    async (metadataFormat) => {
+      const twenty = await startContractServer({ apiKey: 'k', rateLimits: null, metadataFormat });
+      try {
+        const env = { PARLEY_TWENTY_URL: twenty.url, PARLEY_TWENTY_API_KEY: 'k' };
+        const first = await runServiceToExit(entry, env, 60_000, ['bootstrap']);
+        expect(first.code, first.stderr).toBe(0);
+        const report = JSON.parse(first.stdout) as { created: string[] };
+        expect(report.created).toEqual(expect.arrayContaining(['chatMessage', 'person.whatsappId']));
+        const again = await runServiceToExit(entry, env, 60_000, ['bootstrap']);
+        expect(JSON.parse(again.stdout)).toMatchObject({ created: [], updated: [] });
+      } finally {
+        await twenty.close();
+      }
+    },
+  );
+
+  it('explains in one line that the key lacks the data-model permission, and which call needed it', async () => {
+    const twenty = await startContractServer({ apiKey: 'k', rateLimits: null, dataModelPermission: false });
+    try {
+      const result = await runServiceToExit(
+        entry,
+        { PARLEY_TWENTY_URL: twenty.url, PARLEY_TWENTY_API_KEY: 'k' },
+        60_000,
+        ['bootstrap'],
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n')).toEqual([
+        "bootstrap failed: the Twenty API key's role lacks the Data model permission (Settings → Roles → Data model), which GET /rest/metadata/objects needs: it answered 403 PERMISSION_DENIED",
+      ]);
+    } finally {
+      await twenty.close();
+    }
   });
 });

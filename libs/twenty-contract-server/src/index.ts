@@ -6,4 +6,4 @@ export {
   type Faults,
   type LoggedRequest,
 } from './server.ts';
-export { TWENTY_RATE_LIMITS, type RateLimits } from './rate-limit.ts';
+export { TWENTY_RATE_LIMITS, TwentyBucket, WorkspaceThrottle, type RateLimits } from './rate-limit.ts';

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { badRequest, ContractError } from './errors.ts';
+import { badRequest, ContractError, MetadataValidationError } from './errors.ts';
 import {
   FIELD_TYPES,
-  OPTION_COLORS,
   type FieldMetadata,
   type FieldType,
   type MetadataStore,
@@ -28,16 +27,29 @@ const RESERVED = new Set([
   'from',
   'table',
 ]);
+const objectError = (code: string, detail: string, value?: unknown) =>
+  new MetadataValidationError(
+    'Multiple validation errors occurred while creating object',
+    'objectMetadata',
+    code,
+    detail,
+    value,
+  );
+const fieldError = (code: string, detail: string, value?: unknown) =>
+  new MetadataValidationError(
+    'Multiple validation errors occurred while creating fields',
+    'fieldMetadata',
+    code,
+    detail,
+    value,
+  );
+const notAvailable = (name: string) =>
+  fieldError('NOT_AVAILABLE', `Name "${name}" is not available as it is already used by another field`, name);
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export type ObjectWithFields = ObjectMetadata & { fields: FieldMetadata[] };
-
-export function withFields(store: MetadataStore, object: ObjectMetadata): ObjectWithFields {
-  return { ...object, fields: store.fieldsOf(object.id) };
-}
-
 /** POST /rest/metadata/objects: creates a custom object; a name in use is OBJECT_ALREADY_EXISTS. */
-export function createObject(store: MetadataStore, input: unknown): ObjectWithFields {
+export function createObject(store: MetadataStore, input: unknown): ObjectMetadata {
   if (!isObject(input)) throw badRequest('Invalid input: expected an object');
   const allowed = new Set([
     'nameSingular',
@@ -53,14 +65,19 @@ export function createObject(store: MetadataStore, input: unknown): ObjectWithFi
   for (const [key, value] of Object.entries({ nameSingular, namePlural, labelSingular, labelPlural }))
     if (typeof value !== 'string' || value === '') throw badRequest(`${key} must be a non-empty string`);
   for (const name of [nameSingular, namePlural] as string[]) {
-    if (!CAMEL.test(name)) throw badRequest(`Name "${name}" is not in camelCase`, 'INVALID_OBJECT_INPUT');
-    if (RESERVED.has(name)) throw badRequest(`The name "${name}" is not available`, 'RESERVED_KEYWORD');
+    if (!CAMEL.test(name))
+      throw objectError(
+        'INVALID_OBJECT_INPUT',
+        'Name is not valid: it must start with lowercase letter and contain only alphanumeric letters',
+        name,
+      );
+    if (RESERVED.has(name)) throw objectError('NOT_AVAILABLE', `Name "${name}" is not available`, name);
   }
   if (nameSingular === namePlural)
-    throw badRequest('The singular and plural name cannot be the same', 'INVALID_OBJECT_INPUT');
+    throw objectError('INVALID_OBJECT_INPUT', 'The singular and plural name cannot be the same');
   for (const object of store.objects.values())
     if ([object.nameSingular, object.namePlural].some((n) => n === nameSingular || n === namePlural))
-      throw badRequest('Object already exists', 'OBJECT_ALREADY_EXISTS');
+      throw objectError('OBJECT_ALREADY_EXISTS', 'Object already exists', nameSingular);
   const object = store.addObject({
     nameSingular: nameSingular as string,
     namePlural: namePlural as string,
@@ -70,7 +87,7 @@ export function createObject(store: MetadataStore, input: unknown): ObjectWithFi
     icon: typeof input.icon === 'string' ? input.icon : null,
     isCustom: true,
   });
-  return withFields(store, object);
+  return object;
 }
 
 /** POST /rest/metadata/fields: creates a field; a name in use is NOT_AVAILABLE. */
@@ -93,23 +110,28 @@ export function createField(store: MetadataStore, input: unknown): FieldMetadata
   ]);
   for (const key of Object.keys(input)) if (!allowed.has(key)) throw badRequest(`property ${key} should not exist`);
   const object = typeof input.objectMetadataId === 'string' ? store.objects.get(input.objectMetadataId) : undefined;
-  if (object === undefined) throw badRequest('Object metadata does not exist', 'OBJECT_METADATA_NOT_FOUND');
+  if (object === undefined) throw fieldError('OBJECT_METADATA_NOT_FOUND', 'Object metadata not found');
   const { name, label, type } = input;
   if (typeof name !== 'string' || !CAMEL.test(name))
-    throw badRequest(`Name "${String(name)}" is not in camelCase`, 'INVALID_FIELD_INPUT');
-  if (RESERVED.has(name)) throw badRequest(`The name "${name}" is not available`, 'RESERVED_KEYWORD');
+    throw fieldError(
+      'INVALID_FIELD_INPUT',
+      'Name is not valid: it must start with lowercase letter and contain only alphanumeric letters',
+      name,
+    );
+  // v2.21 reports a reserved name such as `id` as taken by another field.
+  if (RESERVED.has(name)) throw notAvailable(name);
   if (typeof label !== 'string' || label === '') throw badRequest('label must be a non-empty string');
   if (
     typeof type !== 'string' ||
     !(FIELD_TYPES as readonly string[]).includes(type) ||
     type === 'UUID' ||
     type === 'ACTOR' ||
-    type === 'POSITION'
+    type === 'POSITION' ||
+    type === 'TS_VECTOR'
   )
     throw badRequest(`Invalid field type "${String(type)}"`);
   const taken = (n: string) => store.fieldsOf(object.id).some((f) => f.name === n || f.relation?.joinColumnName === n);
-  if (taken(name))
-    throw badRequest(`Name "${name}" is not available as it is already used by another field`, 'NOT_AVAILABLE');
+  if (taken(name)) throw notAvailable(name);
   const common = {
     label,
     description: typeof input.description === 'string' ? input.description : null,
@@ -124,19 +146,15 @@ export function createField(store: MetadataStore, input: unknown): FieldMetadata
     if (!isObject(payload) || payload.type !== 'MANY_TO_ONE' || typeof payload.targetObjectMetadataId !== 'string')
       throw badRequest('relationCreationPayload with type MANY_TO_ONE and targetObjectMetadataId is required');
     const target = store.objects.get(payload.targetObjectMetadataId);
-    if (target === undefined) throw badRequest('Target object metadata does not exist', 'OBJECT_METADATA_NOT_FOUND');
+    if (target === undefined) throw fieldError('OBJECT_METADATA_NOT_FOUND', 'Object metadata not found');
     const inverseLabel = typeof payload.targetFieldLabel === 'string' ? payload.targetFieldLabel : object.labelPlural;
     const inverseName = camelCase(inverseLabel);
-    if (store.fieldsOf(target.id).some((f) => f.name === inverseName))
-      throw badRequest(
-        `Name "${inverseName}" is not available as it is already used by another field`,
-        'NOT_AVAILABLE',
-      );
+    if (store.fieldsOf(target.id).some((f) => f.name === inverseName)) throw notAvailable(inverseName);
     const field = store.addManyToOne(object.id, name, target.id, inverseName, inverseLabel);
     Object.assign(field, common);
     return field;
   }
-  const options = type === 'SELECT' ? validateOptions(input.options) : null;
+  const options = type === 'SELECT' ? validateOptions(input.options, fieldError) : null;
   if (type === 'SELECT' && typeof common.defaultValue === 'string') {
     const value = common.defaultValue.replace(/^'|'$/g, '');
     if (!options?.some((o) => o.value === value))
@@ -148,13 +166,14 @@ export function createField(store: MetadataStore, input: unknown): FieldMetadata
 /** PATCH /rest/metadata/fields/:id: label, description, icon, options (SELECT) and isActive may change. */
 export function updateField(store: MetadataStore, id: string, input: unknown): FieldMetadata {
   const field = store.fields.get(id);
-  if (field === undefined) throw new ContractError(404, 'Field metadata not found', 'FIELD_METADATA_NOT_FOUND');
+  if (field === undefined)
+    throw new ContractError(404, 'Field metadata not found', { code: 'FIELD_METADATA_NOT_FOUND' });
   if (!isObject(input)) throw badRequest('Invalid input: expected an object');
   const allowed = new Set(['label', 'description', 'icon', 'options', 'isActive', 'defaultValue']);
   for (const key of Object.keys(input)) if (!allowed.has(key)) throw badRequest(`property ${key} should not exist`);
   if (input.options !== undefined) {
     if (field.type !== 'SELECT') throw badRequest('Only SELECT fields have options');
-    field.options = validateOptions(input.options);
+    field.options = validateOptions(input.options, (_code, detail) => badRequest(detail));
   }
   if (typeof input.label === 'string') field.label = input.label;
   if (typeof input.description === 'string') field.description = input.description;
@@ -164,21 +183,31 @@ export function updateField(store: MetadataStore, id: string, input: unknown): F
   return field;
 }
 
-function validateOptions(raw: unknown): SelectOption[] {
-  if (!Array.isArray(raw) || raw.length === 0) throw badRequest('A SELECT field needs options');
+/**
+ * SELECT options: values must be UPPER_SNAKE_CASE and distinct, labels non-empty. v2.21 validates
+ * neither colour nor position: a colour outside the list and a missing position are stored as given.
+ */
+function validateOptions(
+  raw: unknown,
+  fail: (code: string, detail: string, value?: unknown) => ContractError,
+): SelectOption[] {
+  if (!Array.isArray(raw) || raw.length === 0) throw fail('INVALID_FIELD_INPUT', 'A SELECT field needs options');
   const seen = new Set<string>();
   return raw.map((option: unknown) => {
-    if (!isObject(option)) throw badRequest('An option must be an object');
+    if (!isObject(option)) throw fail('INVALID_FIELD_INPUT', 'An option must be an object');
     const { value, label, color, position } = option;
     if (typeof value !== 'string' || !ENUM_VALUE.test(value))
-      throw badRequest(`Option value "${String(value)}" must be upper-case letters, digits and underscores`);
-    if (seen.has(value)) throw badRequest(`Option value "${value}" is duplicated`);
+      throw fail('INVALID_FIELD_INPUT', `Value must be in UPPER_CASE and follow snake_case "${String(value)}"`, value);
+    if (seen.has(value)) throw fail('INVALID_FIELD_INPUT', `Duplicated option value "${value}"`, value);
     seen.add(value);
-    if (typeof label !== 'string' || label === '') throw badRequest(`Option "${value}" needs a label`);
-    if (typeof color !== 'string' || !OPTION_COLORS.includes(color))
-      throw badRequest(`Option "${value}" has an invalid color "${String(color)}"`);
-    if (typeof position !== 'number') throw badRequest(`Option "${value}" needs a numeric position`);
-    return { id: typeof option.id === 'string' ? option.id : randomUUID(), value, label, color, position };
+    if (typeof label !== 'string' || label === '') throw fail('INVALID_FIELD_INPUT', `Option "${value}" needs a label`);
+    return {
+      id: typeof option.id === 'string' ? option.id : randomUUID(),
+      value,
+      label,
+      color: typeof color === 'string' ? color : 'gray',
+      ...(typeof position === 'number' ? { position } : {}),
+    };
   });
 }
 

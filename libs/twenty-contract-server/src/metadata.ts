@@ -16,6 +16,9 @@ export const FIELD_TYPES = [
   'RELATION',
   'POSITION',
   'ACTOR',
+  'TS_VECTOR',
+  'ARRAY',
+  'MULTI_SELECT',
 ] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
@@ -26,7 +29,8 @@ export interface SelectOption {
   value: string;
   label: string;
   color: string;
-  position: number;
+  /** v2.21 stores an option without a position as given. */
+  position?: number;
 }
 
 export interface RelationInfo {
@@ -129,10 +133,30 @@ export class MetadataStore {
       { name: 'deletedAt', type: 'DATE_TIME', isSystem: true },
       { name: 'position', type: 'POSITION', isSystem: true },
       { name: 'createdBy', type: 'ACTOR', isSystem: true },
+      { name: 'updatedBy', type: 'ACTOR', isSystem: true },
+      { name: 'searchVector', type: 'TS_VECTOR', isSystem: true },
     ] satisfies FieldSpec[])
       this.addField(object.id, spec);
-    // Custom objects get a `name` label field (Twenty's label identifier).
-    if (input.isCustom) this.addField(object.id, { name: 'name', type: 'TEXT', label: 'Name' });
+    // Custom objects get a `name` label field (Twenty's label identifier) and, in v2.21, relations
+    // from the timeline, attachments, notes and tasks: those names are taken on every custom object.
+    if (input.isCustom) {
+      this.addField(object.id, { name: 'name', type: 'TEXT', label: 'Name' });
+      for (const [name, target] of [
+        ['timelineActivities', 'timelineActivity'],
+        ['attachments', 'attachment'],
+        ['noteTargets', 'noteTarget'],
+        ['taskTargets', 'taskTarget'],
+      ] as const) {
+        const targetId = this.objectBySingular(target)?.id;
+        if (targetId !== undefined)
+          this.addField(object.id, {
+            name,
+            type: 'RELATION',
+            isSystem: true,
+            relation: { type: 'ONE_TO_MANY', targetObjectMetadataId: targetId },
+          });
+      }
+    }
     return object;
   }
 
@@ -183,9 +207,13 @@ export class MetadataStore {
     // emails is unique (upsert matches on primaryEmail); phones is NOT (twenty.md §2).
     this.addField(person.id, { name: 'emails', type: 'EMAILS', isUnique: true });
     this.addField(person.id, { name: 'phones', type: 'PHONES' });
+    this.addField(person.id, { name: 'linkedinLink', type: 'LINKS' });
     this.addField(person.id, { name: 'jobTitle', type: 'TEXT' });
-    this.addField(person.id, { name: 'city', type: 'TEXT' });
     this.addField(person.id, { name: 'avatarUrl', type: 'TEXT' });
+    this.addField(person.id, { name: 'intro', type: 'TEXT' });
+    // v2.21's person has a second PHONES field; its empty value carries the workspace's default country.
+    this.addField(person.id, { name: 'whatsapp', type: 'PHONES' });
+    this.addField(person.id, { name: 'workPreference', type: 'MULTI_SELECT' });
     this.addManyToOne(person.id, 'company', company.id, 'people');
 
     const task = this.addObject({
@@ -215,6 +243,19 @@ export class MetadataStore {
     });
     this.addField(note.id, { name: 'title', type: 'TEXT' });
     this.addField(note.id, { name: 'bodyV2', type: 'RICH_TEXT_V2' });
+
+    for (const [nameSingular, namePlural] of [
+      ['attachment', 'attachments'],
+      ['timelineActivity', 'timelineActivities'],
+    ] as const)
+      this.addObject({
+        nameSingular,
+        namePlural,
+        labelSingular: nameSingular,
+        labelPlural: namePlural,
+        isCustom: false,
+        isSystem: true,
+      });
 
     for (const [junction, owner, ownerObject] of [
       ['taskTarget', 'task', task],

@@ -25,19 +25,24 @@ export function writableFields(metadata: MetadataStore, object: ObjectMetadata):
 /** Empty values of composite fields, as Twenty returns them for a record that never set them. */
 export function emptyValue(field: FieldMetadata): unknown {
   switch (field.type) {
+    case 'TEXT':
+      return '';
+    case 'MULTI_SELECT':
+    case 'ARRAY':
+      return [];
     case 'FULL_NAME':
       return { firstName: '', lastName: '' };
     case 'EMAILS':
-      return { primaryEmail: '', additionalEmails: null };
+      return { primaryEmail: '', additionalEmails: [] };
     case 'PHONES':
       return {
         primaryPhoneNumber: '',
         primaryPhoneCountryCode: '',
         primaryPhoneCallingCode: '',
-        additionalPhones: null,
+        additionalPhones: [],
       };
     case 'LINKS':
-      return { primaryLinkUrl: '', primaryLinkLabel: '', secondaryLinks: null };
+      return { primaryLinkLabel: '', primaryLinkUrl: '', secondaryLinks: [] };
     case 'RICH_TEXT_V2':
       return { markdown: null, blocknote: null };
     case 'SELECT':
@@ -63,16 +68,17 @@ export function validateInput(
   for (const [key, value] of Object.entries(input)) {
     const field = writable.get(key);
     if (field === undefined) {
-      if (key === 'body' && (object.nameSingular === 'note' || object.nameSingular === 'task'))
-        throw badRequest('The "body" field is deprecated, please use RICH_TEXT_V2 field "bodyV2"');
+      // The legacy `body` of notes and tasks gets the same answer as any unknown field (v2.21).
       throw badRequest(`Object ${object.nameSingular} doesn't have any "${key}" field.`);
     }
     if (field.type === 'RELATION') {
       if (value !== null && (typeof value !== 'string' || !UUID.test(value)))
-        throw badRequest(`Invalid value for "${key}": expected a UUID`);
+        throw badRequest(`Invalid UUID value '${shown(value)}' for field "${key}"`);
       const targetId = field.relation?.targetObjectMetadataId ?? '';
       if (typeof value === 'string' && !recordExists(targetId, value))
-        throw badRequest(`insert or update on table violates foreign key constraint for "${key}"`);
+        throw badRequest(
+          `insert or update on table "_${object.nameSingular}" violates foreign key constraint "FK_${key}"`,
+        );
       out[key] = value;
       continue;
     }
@@ -82,36 +88,42 @@ export function validateInput(
 }
 
 function validateValue(field: FieldMetadata, value: unknown): unknown {
-  const wrong = (expected: string) => badRequest(`Invalid value for field "${field.name}": expected ${expected}`);
   if (value === null) {
     if (!field.isNullable) throw badRequest(`Field "${field.name}" cannot be null`);
     return field.type === 'FULL_NAME' || field.type === 'EMAILS' || field.type === 'PHONES' ? emptyValue(field) : null;
   }
   switch (field.type) {
     case 'UUID':
-      if (typeof value !== 'string' || !UUID.test(value)) throw wrong('a UUID');
+      if (typeof value !== 'string' || !UUID.test(value))
+        throw badRequest(`Invalid UUID value '${shown(value)}' for field "${field.name}"`);
       return value;
     case 'TEXT':
-      if (typeof value !== 'string') throw wrong('a string');
+      if (typeof value !== 'string')
+        throw badRequest(`Invalid string value ${shown(value)} for text field "${field.name}"`);
       return value;
     case 'NUMBER':
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw wrong('a number');
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        throw badRequest(`Invalid number value '${shown(value)}' for field "${field.name}"`);
       return value;
     case 'BOOLEAN':
-      if (typeof value !== 'boolean') throw wrong('a boolean');
+      if (typeof value !== 'boolean')
+        throw badRequest(`Invalid boolean value '${shown(value)}' for field "${field.name}"`);
       return value;
     case 'DATE_TIME':
-      if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw wrong('an ISO 8601 date-time');
+      if (typeof value !== 'string' || Number.isNaN(Date.parse(value)))
+        throw badRequest(
+          `Invalid value '${shown(value)}' for date-time field "${field.name}". Expected format: 'YYYY-MM-DDTHH:mm:ssZ'`,
+        );
       return new Date(value).toISOString();
     case 'POSITION':
       if (typeof value !== 'number' && value !== 'first' && value !== 'last')
-        throw wrong('a number, "first" or "last"');
+        throw badRequest(`Invalid position value '${shown(value)}' for field "${field.name}"`);
       return value;
     case 'SELECT': {
       const allowed = (field.options ?? []).map((o) => o.value);
       if (typeof value !== 'string' || !allowed.includes(value))
         throw badRequest(
-          `Invalid value ${JSON.stringify(value)} for field "${field.name}": allowed ${allowed.join(', ')}`,
+          `Invalid value ${JSON.stringify(value)} for field "${field.name}". Valid values are: ${allowed.join(', ')}`,
         );
       return value;
     }
@@ -131,17 +143,28 @@ function validateValue(field: FieldMetadata, value: unknown): unknown {
 }
 
 function composite(field: FieldMetadata, value: unknown, shape: Record<string, 'string' | 'array'>) {
-  if (!isObject(value)) throw badRequest(`Invalid value for field "${field.name}": expected an object`);
+  if (!isObject(value)) throw badRequest(`Invalid object value '${shown(value)}' for field "${field.name}"`);
   const out = { ...(emptyValue(field) as Record<string, unknown>) };
   for (const [key, sub] of Object.entries(value)) {
     const kind = shape[key];
-    if (kind === undefined) throw badRequest(`Invalid value for field "${field.name}": unknown sub-field "${key}"`);
+    if (kind === undefined)
+      throw badRequest(
+        `Invalid subfield ${key} for ${COMPOSITE_NAMES[field.type] ?? 'composite'} field "${field.name}"`,
+      );
     const ok = sub === null || (kind === 'string' ? typeof sub === 'string' : Array.isArray(sub));
-    if (!ok) throw badRequest(`Invalid value for field "${field.name}.${key}": expected a ${kind}`);
+    if (!ok) throw badRequest(`Invalid value for subfield ${key} of field "${field.name}"`);
     out[key] = sub;
   }
   return out;
 }
+
+const COMPOSITE_NAMES: Partial<Record<string, string>> = {
+  FULL_NAME: 'full name',
+  EMAILS: 'emails',
+  LINKS: 'links',
+  PHONES: 'phones',
+  RICH_TEXT_V2: 'rich text',
+};
 
 /** E.164 numbers are parsed (libphonenumber): the national number is stored and the codes filled in. */
 function phones(field: FieldMetadata, value: unknown) {
@@ -157,7 +180,10 @@ function phones(field: FieldMetadata, value: unknown) {
     if (parsed === undefined) throw badRequest(`Invalid phone number "${number}" for field "${field.name}"`);
     const callingCode = `+${parsed.countryCallingCode}`;
     if (out.primaryPhoneCallingCode && out.primaryPhoneCallingCode !== callingCode)
-      throw badRequest(`Calling code ${out.primaryPhoneCallingCode} contradicts phone number ${number}`);
+      throw badRequest('Provided and inferred calling code are conflicting', {
+        error: 'Error',
+        code: 'CONFLICTING_PHONE_CALLING_CODE',
+      });
     out.primaryPhoneNumber = parsed.nationalNumber;
     out.primaryPhoneCallingCode = callingCode;
     out.primaryPhoneCountryCode = parsed.country ?? out.primaryPhoneCountryCode ?? '';
@@ -178,15 +204,26 @@ function richText(field: FieldMetadata, value: unknown) {
   return out;
 }
 
+/** A value inside an error message, as Twenty's template strings print it. */
+const shown = (value: unknown): string =>
+  typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+
+const UNIQUE_SUB_FIELD: Partial<Record<string, string>> = {
+  EMAILS: 'primaryEmail',
+  LINKS: 'primaryLinkUrl',
+  PHONES: 'primaryPhoneNumber',
+  FULL_NAME: 'firstName',
+};
+
+/** How Twenty names a unique field in its conflict message: `emails.primaryEmail`, `whatsappId`. */
+export function uniqueFullPath(field: FieldMetadata): string {
+  const sub = UNIQUE_SUB_FIELD[field.type];
+  return sub === undefined ? field.name : `${field.name}.${sub}`;
+}
+
 /** The value a unique field is compared on: for composites, their first sub-field (twenty.md §2). */
 export function uniqueKey(field: FieldMetadata, value: unknown): string | undefined {
-  const sub: Record<string, string> = {
-    EMAILS: 'primaryEmail',
-    LINKS: 'primaryLinkUrl',
-    PHONES: 'primaryPhoneNumber',
-    FULL_NAME: 'firstName',
-  };
-  const key = sub[field.type];
+  const key = UNIQUE_SUB_FIELD[field.type];
   const raw = key === undefined ? value : isObject(value) ? value[key] : undefined;
   if (raw === null || raw === undefined || raw === '') return undefined;
   return typeof raw === 'string' ? raw : JSON.stringify(raw);

@@ -1,23 +1,42 @@
-import { dataOf, type TwentyClient } from './client.ts';
+import { z } from 'zod';
+import type { TwentyClient } from './client.ts';
+import { DataModelPermissionError, TwentyAuthError } from './errors.ts';
 import type { FieldSpec, WorkspaceSchema } from './schema.ts';
 
 export class BootstrapError extends Error {
   override readonly name = 'BootstrapError';
 }
 
-interface FieldInfo {
-  id: string;
-  name: string;
-  type: string;
-  options?: { id?: string; value: string; label: string; color: string; position: number }[] | null;
-  relation?: { joinColumnName?: string } | null;
-}
+const Option = z.looseObject({
+  id: z.string().optional(),
+  value: z.string(),
+  label: z.string(),
+  color: z.string(),
+  position: z.number().optional(),
+});
+const FieldInfo = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  type: z.string(),
+  options: z.array(Option).nullish(),
+});
+const ObjectInfo = z.looseObject({ id: z.string(), nameSingular: z.string(), fields: z.array(FieldInfo) });
+type ObjectInfo = z.output<typeof ObjectInfo>;
+const PageInfo = z.looseObject({ hasNextPage: z.boolean().optional(), endCursor: z.string().nullish() }).optional();
 
-interface ObjectInfo {
-  id: string;
-  nameSingular: string;
-  fields: FieldInfo[];
-}
+/**
+ * A page of `GET /rest/metadata/objects` in either of Twenty's formats: workspaces with the feature flag
+ * IS_REST_METADATA_API_NEW_FORMAT_DIRECT (every workspace created by sign-up) answer `{data: [...]}`,
+ * others `{data: {objects: [...]}}`. A page may hold exactly one object.
+ */
+const ObjectsPage = z.union([
+  z.looseObject({ data: z.array(ObjectInfo), pageInfo: PageInfo }),
+  z.looseObject({ data: z.looseObject({ objects: z.array(ObjectInfo) }), pageInfo: PageInfo }),
+]);
+
+/** Twenty clamps metadata pages to 200 objects. */
+const PAGE_LIMIT = 200;
+const LIST_OBJECTS = 'GET /rest/metadata/objects';
 
 export interface BootstrapReport {
   created: string[];
@@ -30,9 +49,20 @@ export interface BootstrapReport {
 /**
  * Makes the workspace hold what `schema` asks for: reads objects and fields through the metadata API
  * and creates only what is missing (Twenty's create calls are not idempotent), adds missing select
- * options, and refuses when an existing field has another type.
+ * options, and refuses when an existing field has another type. A key whose role lacks the data-model
+ * permission gets `DataModelPermissionError`, naming the call that needed it.
  */
 export async function bootstrapWorkspace(client: TwentyClient, schema: WorkspaceSchema): Promise<BootstrapReport> {
+  try {
+    return await bootstrap(client, schema);
+  } catch (error) {
+    if (error instanceof TwentyAuthError && error.isPermissionDenied)
+      throw new DataModelPermissionError(`${error.method} ${error.path.split('?')[0] ?? error.path}`, error);
+    throw error;
+  }
+}
+
+async function bootstrap(client: TwentyClient, schema: WorkspaceSchema): Promise<BootstrapReport> {
   const report: BootstrapReport = { created: [], updated: [], unchanged: [], options: {} };
   let objects = await listObjects(client);
   for (const spec of schema.objects) {
@@ -103,19 +133,24 @@ function createInput(objectMetadataId: string, spec: FieldSpec, byName: (name: s
   return base;
 }
 
-/** GET /rest/metadata/objects, following the cursor until the last page. */
-async function listObjects(client: TwentyClient): Promise<ObjectInfo[]> {
+/** Every object with its fields, following the cursor (the last object's raw id) to the last page. */
+export async function listObjects(client: TwentyClient): Promise<ObjectInfo[]> {
   const objects: ObjectInfo[] = [];
+  const seen = new Set<string>();
   let cursor: string | undefined;
   for (;;) {
     const body = await client.get(
-      `/rest/metadata/objects?limit=1000${cursor ? `&starting_after=${encodeURIComponent(cursor)}` : ''}`,
+      `/rest/metadata/objects?limit=${String(PAGE_LIMIT)}${cursor ? `&starting_after=${encodeURIComponent(cursor)}` : ''}`,
     );
-    const page = dataOf(body);
-    if (!Array.isArray(page)) throw new BootstrapError('unexpected answer from /rest/metadata/objects');
-    objects.push(...(page as ObjectInfo[]));
-    const info = body.pageInfo as { hasNextPage?: boolean; endCursor?: string | null } | undefined;
-    if (!info?.hasNextPage || !info.endCursor) return objects;
-    cursor = info.endCursor;
+    const page = ObjectsPage.safeParse(body);
+    if (!page.success)
+      throw new BootstrapError(`unexpected answer from ${LIST_OBJECTS}: ${z.prettifyError(page.error).slice(0, 500)}`);
+    const items = Array.isArray(page.data.data) ? page.data.data : page.data.data.objects;
+    for (const object of items) if (!seen.has(object.id)) objects.push(object);
+    for (const object of items) seen.add(object.id);
+    const next = page.data.pageInfo?.endCursor;
+    // No next page, or a cursor that brings nothing new (a server that ignores it): done.
+    if (!page.data.pageInfo?.hasNextPage || !next || next === cursor || items.length === 0) return objects;
+    cursor = next;
   }
 }

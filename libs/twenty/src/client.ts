@@ -1,12 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { z } from 'zod';
 import { TwentyAuthError, TwentyRequestError, TwentyStoppedError } from './errors.ts';
-import { sleep, type TokenBucket } from './token-bucket.ts';
+import type { TwentyPacer } from './pacer.ts';
 
 export interface TwentyClientOptions {
   baseUrl: string;
   apiKey: string;
-  /** Shared by every request, reads included. */
-  bucket: TokenBucket;
+  /** Paces every request, reads and metadata included, so that Twenty's throttler refuses none. */
+  pacer: TwentyPacer;
   requestTimeoutMs?: number;
   /** Backoff after 429, 5xx and network errors: full jitter on base·2^attempt, capped. */
   backoffBaseMs?: number;
@@ -80,7 +82,7 @@ export class TwentyClient {
     const { signal } = this.options;
     for (let attempt = 0; ; attempt++) {
       if (signal?.aborted) throw new TwentyStoppedError(`stopped before ${method} ${path}`);
-      await this.waitFor(this.options.bucket.take(signal), options.onWait);
+      await this.waitFor(this.options.pacer.take(signal), options.onWait);
       let response: Response;
       try {
         const timeout = AbortSignal.timeout(this.options.requestTimeoutMs);
@@ -105,8 +107,9 @@ export class TwentyClient {
       const text = await response.text();
       if (response.ok) {
         this.options.onAttempt?.({ method, path, status: response.status });
-        return text === '' ? {} : (JSON.parse(text) as Json);
+        return parseBody(method, path, response.status, text);
       }
+      if (response.status === 429) this.options.pacer.refused(parseError(text).messages.join(' '));
       if (response.status === 429 || response.status >= 500) {
         const retryInMs = this.backoff(attempt);
         this.options.onAttempt?.({ method, path, status: response.status, retryInMs });
@@ -117,7 +120,7 @@ export class TwentyClient {
       this.options.onAttempt?.({ method, path, status: response.status });
       const { messages, code } = parseError(text);
       if (response.status === 401 || response.status === 403)
-        throw new TwentyAuthError(method, path, response.status, messages);
+        throw new TwentyAuthError(method, path, response.status, messages, code);
       throw new TwentyRequestError(method, path, response.status, messages, code);
     }
   }
@@ -129,7 +132,7 @@ export class TwentyClient {
 
   private async pause(ms: number, onWait: (() => Promise<void>) | undefined): Promise<void> {
     for (let waited = 0; waited < ms; waited += 1000) {
-      await this.guard(sleep(Math.min(1000, ms - waited), this.options.signal));
+      await this.guard(sleep(Math.min(1000, ms - waited), undefined, this.signalOption()));
       await onWait?.();
     }
   }
@@ -141,14 +144,18 @@ export class TwentyClient {
       state.done = true;
     });
     for (;;) {
-      await Promise.race([guarded, sleep(1000)]);
+      await Promise.race([guarded, sleep(1000, undefined, { ref: false })]);
       if (state.done) break;
       await onWait?.();
     }
     await guarded;
   }
 
-  private async guard(promise: Promise<void>): Promise<void> {
+  private signalOption(): { signal?: AbortSignal } {
+    return this.options.signal ? { signal: this.options.signal } : {};
+  }
+
+  private async guard(promise: Promise<unknown>): Promise<void> {
     try {
       await promise;
     } catch (error) {
@@ -158,29 +165,61 @@ export class TwentyClient {
   }
 }
 
+const ErrorBody = z.looseObject({
+  messages: z.array(z.unknown()).optional(),
+  message: z.string().optional(),
+  code: z.string().optional(),
+  error: z.string().optional(),
+});
+
+/**
+ * Twenty's error bodies: records API `{statusCode, error, messages}` (a `code` only on some, such as
+ * phone conflicts and permissions), metadata `{error: METADATA_VALIDATION_ERROR, message, errors}`.
+ */
 function parseError(text: string): { messages: string[]; code?: string } {
+  let raw: unknown;
   try {
-    const body = JSON.parse(text) as { messages?: unknown; message?: unknown; code?: unknown };
-    const messages = Array.isArray(body.messages)
-      ? body.messages.map(String)
-      : typeof body.message === 'string'
-        ? [body.message]
-        : [text.slice(0, 500)];
-    return { messages, ...(typeof body.code === 'string' ? { code: body.code } : {}) };
+    raw = JSON.parse(text);
   } catch {
     return { messages: [text.slice(0, 500)] };
   }
+  const body = ErrorBody.safeParse(raw);
+  if (!body.success) return { messages: [text.slice(0, 500)] };
+  const { messages, message, code } = body.data;
+  const nested = /"code":"([A-Z_]+)"/.exec(text)?.[1];
+  const texts = messages?.map(String) ?? (message === undefined ? [text.slice(0, 500)] : [message]);
+  const found = code ?? (body.data.error === 'METADATA_VALIDATION_ERROR' ? nested : undefined);
+  return { messages: texts, ...(found === undefined ? {} : { code: found }) };
 }
 
-/** Twenty's envelopes differ between handlers ({data:{createPeople:[…]}} or {data:{people:[…]}}); read generically. */
-export function dataOf(body: Json): unknown {
-  const data = body.data;
-  if (typeof data !== 'object' || data === null) return undefined;
-  const values = Object.values(data);
-  return values.length === 1 ? values[0] : data;
+const JsonObject = z.record(z.string(), z.unknown());
+
+/** A 2xx body must be a JSON object (or empty); anything else is a server fault, not something to cast. */
+function parseBody(method: string, path: string, status: number, text: string): Json {
+  if (text === '') return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new TwentyRequestError(method, path, status, [`answer is not JSON: ${text.slice(0, 200)}`]);
+  }
+  const body = JsonObject.safeParse(raw);
+  if (!body.success) throw new TwentyRequestError(method, path, status, ['answer is not a JSON object']);
+  return body.data;
 }
 
+const RecordList = z.array(z.looseObject({ id: z.string() }));
+
+/**
+ * The records of a records-API answer: `{data: {<name>: [...]}}` for lists and batches (the key is
+ * `people`, `createPeople`… depending on the handler). Records are checked to carry an id.
+ */
 export function recordsOf(body: Json): Json[] {
-  const value = dataOf(body);
-  return Array.isArray(value) ? (value as Json[]) : [];
+  const data = body.data;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return [];
+  for (const value of Object.values(data)) {
+    const records = RecordList.safeParse(value);
+    if (records.success) return records.data;
+  }
+  return [];
 }

@@ -1,6 +1,6 @@
-export { bootstrapWorkspace, BootstrapError, type BootstrapReport } from './bootstrap.ts';
-export { dataOf, recordsOf, TwentyClient, type RequestOptions, type TwentyClientOptions } from './client.ts';
-export { TwentyAuthError, TwentyRequestError, TwentyStoppedError } from './errors.ts';
+export { bootstrapWorkspace, BootstrapError, listObjects, type BootstrapReport } from './bootstrap.ts';
+export { recordsOf, TwentyClient, type RequestOptions, type TwentyClientOptions } from './client.ts';
+export { DataModelPermissionError, TwentyAuthError, TwentyRequestError, TwentyStoppedError } from './errors.ts';
 export {
   channelValue,
   optionValue,
@@ -9,5 +9,5 @@ export {
   type ObjectSpec,
   type WorkspaceSchema,
 } from './schema.ts';
-export { TokenBucket } from './token-bucket.ts';
+export { TWENTY_DEFAULT_RATE_LIMITS, TwentyPacer, type PacerOptions, type TwentyRateLimits } from './pacer.ts';
 export { BATCH_LIMIT, TwentyTarget } from './twenty-target.ts';

@@ -25,16 +25,24 @@ const chunks = <T>(items: readonly T[], size: number): T[][] => {
 };
 const quoted = (values: readonly string[]) => encodeURIComponent(JSON.stringify(values));
 
+/** Writing hit a gap in the workspace's schema (an option or field Parley needs); see write(). */
+class SchemaGapError extends Error {
+  override readonly name = 'SchemaGapError';
+}
+
 /**
  * Writes CRM batches into Twenty: people upserted on their unique WhatsApp/Matrix ids, chat messages
  * upserted on `externalId` in batches of 60, follow-up tasks created once per key with a taskTarget
  * on the person. Every step is idempotent, so a batch retried after a crash writes nothing twice.
+ * Answers are matched to inputs by their unique keys, never by position: a batch upsert on Twenty
+ * answers updated records first, then inserted ones, and merges inputs that match one record.
  */
 export class TwentyTarget implements CrmTarget {
   readonly name = 'twenty';
   private readonly client: TwentyClient;
   private readonly schema: WorkspaceSchema;
-  private options: Record<string, Set<string>> = {};
+  /** Select values known to exist, by "object.field"; unknown (undefined) until a bootstrap has read them. */
+  private options: Record<string, Set<string>> | undefined;
 
   constructor(client: TwentyClient, schema: WorkspaceSchema) {
     this.client = client;
@@ -43,81 +51,141 @@ export class TwentyTarget implements CrmTarget {
 
   /** Idempotent schema bootstrap; remembers the select options so new intents can be added later. */
   async bootstrap(): Promise<BootstrapReport> {
-    const report = await bootstrapWorkspace(this.client, this.schema);
-    this.options = Object.fromEntries(Object.entries(report.options).map(([k, v]) => [k, new Set(v)]));
-    return report;
+    return this.bootstrapWith(this.schema);
   }
 
   async write(batch: CrmBatch, options: WriteOptions = {}): Promise<RejectedRecord[]> {
-    await this.ensureIntentOptions(batch);
-    const rejected: RejectedRecord[] = [];
-    const people = await this.writeContacts(batch.contacts, options, rejected);
-    await this.writeMessages(batch.messages, people, options, rejected);
-    await this.writeFollowUps(batch.followUps, people, options, rejected);
-    return rejected;
+    try {
+      return await this.writeOnce(batch, options, true);
+    } catch (error) {
+      if (!(error instanceof SchemaGapError)) throw error;
+      // The workspace lacks an option or field Parley needs (bootstrap was skipped or could not read the
+      // schema). Complete it, which needs the data-model permission, then write again. Without the
+      // permission this throws, and the records wait for a key that has it instead of being refused.
+      await this.bootstrapWith(this.schemaFor(batch, true));
+      return this.writeOnce(batch, options, false);
+    }
   }
 
   async close(): Promise<void> {}
 
-  /** An intent the taxonomy gained after bootstrap becomes a select option before it is written. */
-  private async ensureIntentOptions(batch: CrmBatch): Promise<void> {
-    const intents = new Set<string>();
-    for (const m of batch.messages) if (m.intent) intents.add(optionValue(m.intent));
-    for (const c of batch.contacts) if (c.lastIntent) intents.add(optionValue(c.lastIntent));
-    const known = this.options['chatMessage.intent'];
-    if (known === undefined || [...intents].every((i) => known.has(i))) return;
-    const extra = [...intents].filter((i) => !known.has(i));
-    const schema = structuredClone(this.schema);
-    for (const field of [...(schema.fields.person ?? []), ...(schema.fields.chatMessage ?? [])])
-      if (field.name === 'intent' || field.name === 'lastIntent')
-        field.options = [
-          ...(field.options ?? []),
-          ...extra.map((value) => ({
-            value,
-            label: value.charAt(0) + value.slice(1).toLowerCase(),
-            color: 'gray' as const,
-          })),
-        ];
+  private async bootstrapWith(schema: WorkspaceSchema): Promise<BootstrapReport> {
     const report = await bootstrapWorkspace(this.client, schema);
     this.options = Object.fromEntries(Object.entries(report.options).map(([k, v]) => [k, new Set(v)]));
+    return report;
+  }
+
+  private async writeOnce(batch: CrmBatch, options: WriteOptions, gapsWait: boolean): Promise<RejectedRecord[]> {
+    await this.ensureIntentOptions(batch);
+    const rejected: RejectedRecord[] = [];
+    const refuse = (error: unknown): TwentyRequestError => {
+      if (!(error instanceof TwentyRequestError) || error.status !== 400) throw error;
+      if (gapsWait && error.schemaGap !== undefined) throw new SchemaGapError(error.message, { cause: error });
+      return error;
+    };
+    const people = await this.writeContacts(batch.contacts, options, rejected, refuse);
+    await this.writeMessages(batch.messages, people, options, rejected, refuse);
+    await this.writeFollowUps(batch.followUps, people, options, rejected, refuse);
+    return rejected;
+  }
+
+  /** An intent the taxonomy gained after bootstrap becomes a select option before it is written. */
+  private async ensureIntentOptions(batch: CrmBatch): Promise<void> {
+    const known = this.options?.['chatMessage.intent'];
+    // Options unknown (bootstrap skipped or not permitted): write, and complete the schema on a gap.
+    if (known === undefined) return;
+    if ([...intentsOf(batch)].every((i) => known.has(i))) return;
+    await this.bootstrapWith(this.schemaFor(batch, false));
+  }
+
+  /** Parley's schema with the batch's intents among the intent options (new ones grey). */
+  private schemaFor(batch: CrmBatch, all: boolean): WorkspaceSchema {
+    const known = this.options?.['chatMessage.intent'] ?? new Set<string>();
+    const extra = [...intentsOf(batch)].filter((i) => all || !known.has(i));
+    const schema = structuredClone(this.schema);
+    for (const field of [...(schema.fields.person ?? []), ...(schema.fields.chatMessage ?? [])])
+      if (field.name === 'intent' || field.name === 'lastIntent') {
+        const have = new Set((field.options ?? []).map((o) => o.value));
+        field.options = [
+          ...(field.options ?? []),
+          ...extra
+            .filter((value) => !have.has(value))
+            .map((value) => ({
+              value,
+              label: value.charAt(0) + value.slice(1).toLowerCase(),
+              color: 'gray' as const,
+            })),
+        ];
+      }
+    return schema;
   }
 
   // Contacts -------------------------------------------------------------------------------------
 
-  private async writeContacts(contacts: readonly ContactRecord[], options: WriteOptions, rejected: RejectedRecord[]) {
+  /**
+   * Upserts people and returns the person id of every contact key. Contacts of one batch that share a
+   * WhatsApp or Matrix id are one person and one input. Each answered record is matched to its input
+   * by those ids; an input the answer does not account for is looked up on its own.
+   */
+  private async writeContacts(
+    contacts: readonly ContactRecord[],
+    options: WriteOptions,
+    rejected: RejectedRecord[],
+    refuse: (error: unknown) => TwentyRequestError,
+  ) {
     const ids = new Map<string, string>();
-    for (const chunk of chunks(contacts, BATCH_LIMIT)) {
+    for (const chunk of chunks(mergeByIdentity(contacts), BATCH_LIMIT)) {
+      let records: Json[];
       try {
-        const body = await this.client.post('/rest/batch/people?upsert=true', chunk.map(personInput), options);
-        recordsOf(body).forEach((record, i) => {
-          const contact = chunk[i];
-          if (contact && typeof record.id === 'string') ids.set(contact.key, record.id);
-        });
+        records = recordsOf(
+          await this.client.post(
+            '/rest/batch/people?upsert=true',
+            chunk.map((c) => personInput(c.contact)),
+            options,
+          ),
+        );
       } catch (error) {
-        if (!(error instanceof TwentyRequestError) || error.status !== 400) throw error;
+        refuse(error);
         // One bad or conflicting contact fails the whole batch; settle them one by one.
-        for (const contact of chunk) {
-          try {
-            ids.set(contact.key, await this.reconcileContact(contact, options));
-          } catch (inner) {
-            if (!(inner instanceof TwentyRequestError) || inner.status !== 400) throw inner;
-            rejected.push({ kind: 'contact', key: contact.key, reason: inner.message });
-          }
-        }
+        for (const person of chunk) await this.settleContact(person, ids, options, rejected, refuse);
+        continue;
+      }
+      for (const person of chunk) {
+        const record = records.find((r) => sameIdentity(r, person.contact));
+        if (record !== undefined && typeof record.id === 'string')
+          for (const key of person.keys) ids.set(key, record.id);
+        else await this.settleContact(person, ids, options, rejected, refuse);
       }
     }
     return ids;
   }
 
+  private async settleContact(
+    person: MergedContact,
+    ids: Map<string, string>,
+    options: WriteOptions,
+    rejected: RejectedRecord[],
+    refuse: (error: unknown) => TwentyRequestError,
+  ): Promise<void> {
+    try {
+      const id = await this.reconcileContact(person.contact, options);
+      for (const key of person.keys) ids.set(key, id);
+    } catch (error) {
+      const refused = refuse(error);
+      for (const key of person.keys) rejected.push({ kind: 'contact', key, reason: refused.message });
+    }
+  }
+
   /**
-   * One contact, when the batch upsert failed: upsert it alone; if its WhatsApp id and Matrix id
-   * belong to two different people, update the WhatsApp match and leave the Matrix id where it is.
+   * One contact, when the batch upsert failed or did not answer for it: upsert it alone; if its
+   * WhatsApp id and Matrix id belong to two different people, update the WhatsApp match and leave
+   * the Matrix id where it is.
    */
   private async reconcileContact(contact: ContactRecord, options: WriteOptions): Promise<string> {
     try {
       const body = await this.client.post('/rest/batch/people?upsert=true', [personInput(contact)], options);
-      const id = recordsOf(body)[0]?.id;
-      if (typeof id === 'string') return id;
+      const record = recordsOf(body).find((r) => sameIdentity(r, contact));
+      if (record !== undefined && typeof record.id === 'string') return record.id;
     } catch (error) {
       if (!(error instanceof TwentyRequestError) || !error.isConflict) throw error;
     }
@@ -147,16 +215,16 @@ export class TwentyTarget implements CrmTarget {
     people: Map<string, string>,
     options: WriteOptions,
     rejected: RejectedRecord[],
+    refuse: (error: unknown) => TwentyRequestError,
   ) {
     for (const chunk of chunks(messages, BATCH_LIMIT)) {
       const inputs = chunk.map((m) => messageInput(m, people));
       try {
         await this.client.post('/rest/batch/chatMessages?upsert=true', inputs, options);
       } catch (error) {
-        if (!(error instanceof TwentyRequestError) || error.status !== 400 || chunk.length === 1) {
-          if (error instanceof TwentyRequestError && error.status === 400 && chunk[0])
-            rejected.push({ kind: 'message', key: chunk[0].externalId, reason: error.message });
-          else throw error;
+        const refused = refuse(error);
+        if (chunk.length === 1) {
+          if (chunk[0]) rejected.push({ kind: 'message', key: chunk[0].externalId, reason: refused.message });
           continue;
         }
         // Find the bad records one by one; the good ones are written.
@@ -164,8 +232,7 @@ export class TwentyTarget implements CrmTarget {
           try {
             await this.client.post('/rest/batch/chatMessages?upsert=true', [input], options);
           } catch (inner) {
-            if (!(inner instanceof TwentyRequestError) || inner.status !== 400) throw inner;
-            rejected.push({ kind: 'message', key: chunk[i]?.externalId ?? '', reason: inner.message });
+            rejected.push({ kind: 'message', key: chunk[i]?.externalId ?? '', reason: refuse(inner).message });
           }
         }
       }
@@ -183,6 +250,7 @@ export class TwentyTarget implements CrmTarget {
     people: Map<string, string>,
     options: WriteOptions,
     rejected: RejectedRecord[],
+    refuse: (error: unknown) => TwentyRequestError,
   ) {
     for (const chunk of chunks(followUps, BATCH_LIMIT)) {
       const keys = chunk.map((f) => f.key);
@@ -197,13 +265,13 @@ export class TwentyTarget implements CrmTarget {
       if (missing.length > 0) {
         try {
           const created = await this.client.post('/rest/batch/tasks', missing.map(taskInput), options);
-          recordsOf(created).forEach((task, i) => {
-            const followUp = missing[i];
-            if (followUp) taskIds.set(followUp.key, String(task.id));
-          });
+          // Matched by key, not position, like every batch answer.
+          for (const task of recordsOf(created))
+            if (typeof task.parleyKey === 'string' && typeof task.id === 'string') taskIds.set(task.parleyKey, task.id);
         } catch (error) {
-          if (!(error instanceof TwentyRequestError) || error.status !== 400) throw error;
-          for (const followUp of missing) rejected.push({ kind: 'followUp', key: followUp.key, reason: error.message });
+          const refused = refuse(error);
+          for (const followUp of missing)
+            rejected.push({ kind: 'followUp', key: followUp.key, reason: refused.message });
         }
       }
       const wanted = chunk.flatMap((f) => {
@@ -221,6 +289,56 @@ export class TwentyTarget implements CrmTarget {
       if (toCreate.length > 0) await this.client.post('/rest/batch/taskTargets', toCreate, options);
     }
   }
+}
+
+interface MergedContact {
+  contact: ContactRecord;
+  /** Every contact key of the batch this person stands for. */
+  keys: string[];
+}
+
+/**
+ * Contacts that share a WhatsApp id or a Matrix id are one person: Twenty would merge them (an
+ * existing match) or refuse the batch as a duplicate (two new inputs with one unique value).
+ */
+function mergeByIdentity(contacts: readonly ContactRecord[]): MergedContact[] {
+  const merged: MergedContact[] = [];
+  for (const contact of contacts) {
+    const matching = merged.filter(
+      (m) =>
+        (contact.whatsappId !== undefined && m.contact.whatsappId === contact.whatsappId) ||
+        (contact.matrixId !== undefined && m.contact.matrixId === contact.matrixId),
+    );
+    if (matching.length === 0) {
+      merged.push({ contact, keys: [contact.key] });
+      continue;
+    }
+    const [first, ...rest] = matching;
+    if (first === undefined) continue;
+    for (const other of rest) {
+      first.contact = { ...first.contact, ...other.contact, key: first.contact.key };
+      first.keys.push(...other.keys);
+      merged.splice(merged.indexOf(other), 1);
+    }
+    first.contact = { ...first.contact, ...contact, key: first.contact.key };
+    first.keys.push(contact.key);
+  }
+  return merged;
+}
+
+/** The record is this contact's person: it holds the contact's WhatsApp id or Matrix id. */
+function sameIdentity(record: Json, contact: ContactRecord): boolean {
+  return (
+    (contact.whatsappId !== undefined && record.whatsappId === contact.whatsappId) ||
+    (contact.matrixId !== undefined && record.matrixId === contact.matrixId)
+  );
+}
+
+function intentsOf(batch: CrmBatch): Set<string> {
+  const intents = new Set<string>();
+  for (const m of batch.messages) if (m.intent) intents.add(optionValue(m.intent));
+  for (const c of batch.contacts) if (c.lastIntent) intents.add(optionValue(c.lastIntent));
+  return intents;
 }
 
 function personInput(contact: ContactRecord): Json {

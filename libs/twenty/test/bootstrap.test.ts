@@ -1,11 +1,19 @@
 import { startContractServer, type ContractServer } from '@parley/twenty-contract-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BootstrapError, bootstrapWorkspace, parleySchema, TokenBucket, TwentyClient } from '../src/index.ts';
+import {
+  BootstrapError,
+  bootstrapWorkspace,
+  DataModelPermissionError,
+  listObjects,
+  parleySchema,
+  TwentyClient,
+} from '../src/index.ts';
+import { unpaced } from './unpaced.ts';
 
 const KEY = 'bootstrap-key';
 const INTENTS = ['complaint', 'order_status', 'other'];
 
-describe('workspace bootstrap (metadata API)', () => {
+describe.each(['direct', 'legacy'] as const)('workspace bootstrap (metadata API, %s format)', (metadataFormat) => {
   let server: ContractServer;
   let client: TwentyClient;
   const fieldNames = (object: string) => {
@@ -14,8 +22,8 @@ describe('workspace bootstrap (metadata API)', () => {
   };
 
   beforeEach(async () => {
-    server = await startContractServer({ apiKey: KEY, rateLimits: null });
-    client = new TwentyClient({ baseUrl: server.url, apiKey: KEY, bucket: new TokenBucket(60_000, 100) });
+    server = await startContractServer({ apiKey: KEY, rateLimits: null, metadataFormat });
+    client = new TwentyClient({ baseUrl: server.url, apiKey: KEY, pacer: unpaced() });
   });
   afterEach(async () => server.close());
 
@@ -83,5 +91,40 @@ describe('workspace bootstrap (metadata API)', () => {
     const person = server.metadata.objectBySingular('person');
     server.metadata.addField(person?.id ?? '', { name: 'lastContactAt', type: 'TEXT', isCustom: true });
     await expect(bootstrapWorkspace(client, parleySchema(INTENTS))).rejects.toBeInstanceOf(BootstrapError);
+  });
+
+  it('reads every page, a last page holding exactly one object included', async () => {
+    const count = server.metadata.objects.size;
+    for (let i = count; i < 201; i++)
+      server.metadata.addObject({
+        nameSingular: `padding${String(i)}`,
+        namePlural: `paddings${String(i)}`,
+        labelSingular: 'Padding',
+        labelPlural: 'Paddings',
+        isCustom: true,
+      });
+    const objects = await listObjects(client);
+    expect(objects).toHaveLength(201);
+    expect(new Set(objects.map((o) => o.id)).size).toBe(201);
+    const pages = server.requests.filter((r) => r.path === '/rest/metadata/objects');
+    expect(pages).toHaveLength(2);
+    const report = await bootstrapWorkspace(client, parleySchema(INTENTS));
+    expect(report.created).toContain('chatMessage');
+  });
+});
+
+describe('workspace bootstrap with a key that lacks the data-model permission', () => {
+  it('says which permission and which call in one line', async () => {
+    const server = await startContractServer({ apiKey: KEY, rateLimits: null, dataModelPermission: false });
+    try {
+      const client = new TwentyClient({ baseUrl: server.url, apiKey: KEY, pacer: unpaced() });
+      const error = await bootstrapWorkspace(client, parleySchema(INTENTS)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DataModelPermissionError);
+      expect((error as Error).message).toBe(
+        "the Twenty API key's role lacks the Data model permission (Settings → Roles → Data model), which GET /rest/metadata/objects needs: it answered 403 PERMISSION_DENIED",
+      );
+    } finally {
+      await server.close();
+    }
   });
 });

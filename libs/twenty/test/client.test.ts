@@ -1,6 +1,12 @@
-import { startContractServer, type ContractServer } from '@parley/twenty-contract-server';
+import {
+  startContractServer,
+  TWENTY_RATE_LIMITS,
+  WorkspaceThrottle,
+  type ContractServer,
+} from '@parley/twenty-contract-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TokenBucket, TwentyAuthError, TwentyClient, TwentyRequestError } from '../src/index.ts';
+import { TwentyAuthError, TwentyClient, TwentyPacer, TwentyRequestError } from '../src/index.ts';
+import { unpaced } from './unpaced.ts';
 
 const KEY = 'client-test-key';
 
@@ -10,7 +16,7 @@ describe('TwentyClient against the contract server', () => {
     new TwentyClient({
       baseUrl: server.url,
       apiKey: KEY,
-      bucket: new TokenBucket(60_000, 100),
+      pacer: unpaced(),
       backoffBaseMs: 20,
       backoffMaxMs: 200,
       ...options,
@@ -63,17 +69,96 @@ describe('TwentyClient against the contract server', () => {
   });
 });
 
-describe('TokenBucket', () => {
-  it('lets a burst through, then spaces requests at the rate', async () => {
-    const bucket = new TokenBucket(600, 3); // 10 per second after a burst of 3
-    const started = Date.now();
-    const times: number[] = [];
-    for (let i = 0; i < 8; i++) {
-      await bucket.take();
-      times.push(Date.now() - started);
+/** A deterministic pseudo-random sequence (mulberry32), so the timing runs are the same every time. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('TwentyPacer against Twenty’s throttler arithmetic (virtual clock)', () => {
+  /**
+   * 1,000 sequential requests: each reaches the server's clock 0–40 ms after it was sent (the margin is
+   * 50 ms) and its answer takes 5–60 ms more. The server is the contract server's model of Twenty's
+   * two workspace buckets at their defaults.
+   */
+  const run = async (send: (now: () => number, wait: (ms: number) => Promise<void>) => Promise<void>) => {
+    let clock = 0;
+    const now = () => clock;
+    const wait = async (ms: number) => {
+      clock += ms;
+    };
+    const server = new WorkspaceThrottle(TWENTY_RATE_LIMITS, now);
+    const jitter = random(42);
+    let refused = 0;
+    for (let i = 0; i < 1000; i++) {
+      await send(now, wait);
+      const sentAt = clock;
+      clock += jitter() * 40;
+      if (server.take() !== undefined) refused++;
+      clock = sentAt + 45 + jitter() * 20;
     }
-    // 3 at once, then 5 more at 100 ms intervals: the eighth no earlier than ~500 ms.
-    expect(times.slice(0, 3).every((t) => t < 50)).toBe(true);
-    expect(times[7]).toBeGreaterThanOrEqual(480);
+    return { refused, minutes: clock / 60_000 };
+  };
+
+  it('meets no 429 in a sustained run of 1,000 requests, at about the documented rate', async () => {
+    let pacer: TwentyPacer | undefined;
+    const result = await run(async (now, wait) => {
+      pacer ??= new TwentyPacer({ now, sleep: wait, marginMs: 50 });
+      await pacer.take();
+    });
+    expect(result.refused).toBe(0);
+    // 100 at once, then 900 at one per 651 ms at most: about 9.8 minutes; exactly 100/min would be 9.0.
+    expect(result.minutes).toBeLessThan(10);
+  });
+
+  it('is needed: a client spacing requests at exactly 100 per minute meets 429s', async () => {
+    let next = 0;
+    const result = await run(async (now, wait) => {
+      if (now() < next) await wait(next - now());
+      next = now() + 600;
+    });
+    expect(result.refused).toBeGreaterThan(0);
+  });
+
+  it('learns from a 429 that the named bucket is empty', async () => {
+    let clock = 0;
+    const waits: number[] = [];
+    const pacer = new TwentyPacer({
+      now: () => clock,
+      sleep: async (ms) => {
+        waits.push(ms);
+        clock += ms;
+      },
+      marginMs: 10,
+    });
+    await pacer.take();
+    pacer.refused('Limit reached (100 tokens per 60000 ms)');
+    await pacer.take();
+    // The next token is 600 ms (plus margin and a rounding millisecond) after the last successful take.
+    expect(waits).toEqual([611]);
+  });
+});
+
+describe('TwentyClient pacing against the contract server’s throttler (real HTTP)', () => {
+  it('sends 300 requests through a bucket of 100 refilled at 100 per second without a 429', async () => {
+    const limits = { shortLimit: 100, shortTtlMs: 1_000, longLimit: 100, longTtlMs: 1_000 };
+    const server = await startContractServer({ apiKey: KEY, rateLimits: limits });
+    try {
+      const client = new TwentyClient({
+        baseUrl: server.url,
+        apiKey: KEY,
+        pacer: new TwentyPacer({ limits, marginMs: 30 }),
+      });
+      for (let i = 0; i < 300; i++) await client.get('/rest/people?limit=1');
+      expect(server.requests.filter((r) => r.status === 429)).toEqual([]);
+      expect(server.requests).toHaveLength(300);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -2,7 +2,8 @@ import { CrmPlanner, DEFAULT_FOLLOW_UPS, type CrmBatch } from '@parley/crm';
 import { sampleLabel } from '@parley/testing';
 import { startContractServer, type ContractServer } from '@parley/twenty-contract-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parleySchema, TokenBucket, TwentyClient, TwentyTarget } from '../src/index.ts';
+import { DataModelPermissionError, parleySchema, TwentyClient, TwentyTarget } from '../src/index.ts';
+import { unpaced } from './unpaced.ts';
 
 const KEY = 'target-key';
 const ROOM = '!anna:parley.test';
@@ -41,7 +42,7 @@ describe('TwentyTarget against the contract server', () => {
   beforeEach(async () => {
     server = await startContractServer({ apiKey: KEY, rateLimits: null });
     target = new TwentyTarget(
-      new TwentyClient({ baseUrl: server.url, apiKey: KEY, bucket: new TokenBucket(60_000, 100) }),
+      new TwentyClient({ baseUrl: server.url, apiKey: KEY, pacer: unpaced() }),
       parleySchema(INTENTS),
     );
     await target.bootstrap();
@@ -118,5 +119,94 @@ describe('TwentyTarget against the contract server', () => {
     const batch = planner().plan([sampleLabel({ roomId: ROOM, intent: 'warranty_claim' })]);
     expect(await target.write(batch)).toEqual([]);
     expect(server.records('chatMessage')[0]).toMatchObject({ intent: 'WARRANTY_CLAIM' });
+  });
+
+  it('links every message and task to its own person when a batch mixes new and existing people', async () => {
+    // A and B exist; the batch lists C and D (new) before them. Twenty answers the updated A and B
+    // first, then C and D: a position-based mapping links C's messages to A, and so on.
+    const customers = ['A', 'B', 'C', 'D'].map((name, i) => ({
+      name: `Customer ${name}`,
+      phone: `+4915100000${String(10 + i)}`,
+      room: `!room-${name}:parley.test`,
+    }));
+    const say = (c: (typeof customers)[number], n: number, intent = 'order_status') =>
+      sampleLabel({
+        roomId: c.room,
+        eventId: `$${c.name.replace(' ', '-')}-${String(n)}`,
+        from: { phone: c.phone, name: c.name },
+        sentAt: `2026-11-01T09:0${String(n)}:00.000Z`,
+        intent,
+        ...(intent === 'complaint' ? { sentiment: 'negative' as const } : {}),
+      });
+    const [a, b, c, d] = customers;
+    if (!a || !b || !c || !d) throw new Error('four customers');
+    await target.write(planner().plan([say(a, 0), say(b, 0)]));
+    const batch = planner().plan([say(c, 1), say(d, 1, 'complaint'), say(a, 2), say(b, 2), say(c, 3), say(d, 3)]);
+    expect(batch.contacts.map((contact) => contact.whatsappId)).toEqual([c.phone, d.phone, a.phone, b.phone]);
+    expect(await target.write(batch)).toEqual([]);
+
+    const personOf = new Map(server.records('person').map((p) => [p.id, p.whatsappId]));
+    expect(personOf.size).toBe(4);
+    const linked = server.records('chatMessage').map((m) => [m.externalId, personOf.get(String(m.personId))]);
+    expect(linked).toHaveLength(8);
+    for (const [externalId, phone] of linked) {
+      const customer = customers.find((x) => String(externalId).startsWith(`$${x.name.replace(' ', '-')}-`));
+      expect([externalId, phone]).toEqual([externalId, customer?.phone]);
+    }
+    const [task] = server.records('task');
+    expect(task?.parleyKey).toContain(d.room);
+    expect(server.records('taskTarget').map((t) => personOf.get(String(t.targetPersonId)))).toEqual([d.phone]);
+  });
+
+  it('writes one person for two contacts of one batch that share a WhatsApp id', async () => {
+    const batch: CrmBatch = conversation();
+    const [anna] = batch.contacts;
+    if (!anna) throw new Error('a contact');
+    // The same phone under a second key, as a LID ghost of the same customer would give.
+    batch.contacts.push({
+      ...anna,
+      key: 'matrix:@whatsapp_lid-123:parley.test',
+      matrixId: '@whatsapp_lid-123:parley.test',
+    });
+    batch.messages.push({
+      ...(batch.messages[0] as CrmBatch['messages'][number]),
+      externalId: '$lid',
+      contactKey: 'matrix:@whatsapp_lid-123:parley.test',
+    });
+    expect(await target.write(batch)).toEqual([]);
+    const people = server.records('person');
+    expect(people).toHaveLength(1);
+    expect(server.records('chatMessage').every((m) => m.personId === people[0]?.id)).toBe(true);
+  });
+});
+
+describe('TwentyTarget with a key that lacks the data-model permission', () => {
+  it('keeps writing records where the schema is in place, and holds records that need a new option', async () => {
+    const server = await startContractServer({ apiKey: KEY, rateLimits: null });
+    const target = () =>
+      new TwentyTarget(new TwentyClient({ baseUrl: server.url, apiKey: KEY, pacer: unpaced() }), parleySchema(INTENTS));
+    const plan = (intent: string) =>
+      new CrmPlanner({ followUps: DEFAULT_FOLLOW_UPS, conversationUrl: 'x', roomName: () => 'Anna' }).plan([
+        sampleLabel({ roomId: ROOM, intent }),
+      ]);
+    try {
+      await target().bootstrap(); // an admin set the workspace up
+      server.permissions.dataModel = false; // the sink's key may only write records
+      const sink = target();
+      await expect(sink.bootstrap()).rejects.toBeInstanceOf(DataModelPermissionError);
+
+      expect(await sink.write(plan('complaint'))).toEqual([]);
+      expect(server.records('chatMessage')).toHaveLength(1);
+
+      const novel = plan('warranty_claim');
+      await expect(sink.write(novel)).rejects.toBeInstanceOf(DataModelPermissionError);
+      expect(server.records('chatMessage')).toHaveLength(1);
+
+      server.permissions.dataModel = true; // the key's role gained the permission
+      expect(await sink.write(novel)).toEqual([]);
+      expect(server.records('chatMessage').map((m) => m.intent)).toEqual(['COMPLAINT', 'WARRANTY_CLAIM']);
+    } finally {
+      await server.close();
+    }
   });
 });
