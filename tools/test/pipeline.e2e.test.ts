@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { TOPICS } from '@parley/contracts';
+import { RoomStateV1, TOPICS } from '@parley/contracts';
 import {
   DEFAULT_TEST_MODEL,
   serviceTestEnv,
@@ -26,6 +26,7 @@ const INSTANCE = 'e2e';
 describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Kafka → crm-sink → Twenty', () => {
   const processes: ServiceProcess[] = [];
   let twenty: ContractServer;
+  let kafka: TestKafka;
   let otlp: Awaited<ReturnType<typeof startOtlpReceiver>>;
   let home: IngestHomeserver;
   const phone = `49151${String(Date.now()).slice(-7)}`;
@@ -40,7 +41,7 @@ describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Ka
   };
 
   beforeAll(async () => {
-    const kafka = await startKafka(INSTANCE);
+    kafka = await startKafka(INSTANCE);
     const ollama = await startOllama();
     const llmOutputTopic = await kafka.createTopic('e2e-llm-classifications', 3);
     otlp = await startOtlpReceiver();
@@ -162,6 +163,34 @@ describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Ka
       channel: 'WHATSAPP',
     });
     expect(messages.get(ids.reply ?? '')).toMatchObject({ direction: 'OUTBOUND', text: texts.reply });
+  });
+
+  it('puts the portal on the rooms topic once, named and bridged, though its state never passed through ingest', async () => {
+    // The bridge set name, topic and m.bridge while creating the portal, before any ghost joined.
+    const mine = <T extends { key: string }>(records: T[]) => records.filter((r) => r.key === ids.room);
+    const records = mine(await kafka.collect(TOPICS.matrixRooms, (all) => mine(all).length >= 1, 30_000));
+    const first = RoomStateV1.parse(records[0]?.value);
+    expect(first).toMatchObject({
+      roomId: ids.room,
+      name: 'Maria Lopez',
+      rawName: 'Maria Lopez (WA)',
+      topic: 'WhatsApp private chat',
+      channel: { protocol: 'whatsapp', kind: 'dm', conversation: true, remoteChatId: `${phone}@s.whatsapp.net` },
+      bridge: { receiver: '4930000000' },
+    });
+    expect(first.bridge?.stateKey).toMatch(/\/whatsapp$/);
+    expect(first.createdAt).toEqual(expect.any(String));
+    // Later records only when a room-level field changed (the staff member joining), never a repeat.
+    const versions = records.map((r) => {
+      const { updatedAt: _at, updatedBy: _by, ...rest } = RoomStateV1.parse(r.value);
+      return JSON.stringify(rest);
+    });
+    expect(new Set(versions).size).toBe(versions.length);
+  });
+
+  it('writes the room’s name, not its id, into every chat-message record', () => {
+    const messages = twenty.records('chatMessage');
+    expect(messages.map((m) => m.room)).toEqual(messages.map(() => 'Maria Lopez'));
   });
 
   it('propagates an edit and a redaction', () => {

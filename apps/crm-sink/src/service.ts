@@ -63,10 +63,31 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
       minBytes: config.PARLEY_KAFKA_MIN_BYTES,
       maxWaitTimeInMs: config.PARLEY_KAFKA_MAX_WAIT_MS,
     });
-    const rooms = new TopicFollower(kafka, config.PARLEY_ROOMS_TOPIC, (value) => {
-      const parsed = RoomStateV1.safeParse(value);
-      return parsed.success ? parsed.data : undefined;
-    });
+    // A room's name that arrives after its messages renames their records, once (see renameRooms).
+    let renameTimer: NodeJS.Timeout | undefined;
+    const scheduleRenames = () => {
+      if (renameTimer !== undefined || stopping()) return;
+      renameTimer = setTimeout(() => {
+        renameTimer = undefined;
+        sync
+          ?.renameRooms()
+          .then((records) => (records.length > 0 ? producer.publish(records) : undefined))
+          .catch((error: unknown) => {
+            logger.warn({ err: error }, 'renaming rooms in the CRM failed; tried again with the next room update');
+          });
+      }, 1000);
+    };
+    const rooms = new TopicFollower(
+      kafka,
+      config.PARLEY_ROOMS_TOPIC,
+      (value) => {
+        const parsed = RoomStateV1.safeParse(value);
+        return parsed.success ? parsed.data : undefined;
+      },
+      () => {
+        scheduleRenames();
+      },
+    );
     const stateStore = new CompactedTopicMap<RoomMemory>(kafka, config.PARLEY_STATE_TOPIC, ROOM_KEY_PREFIX);
     consumer.on(consumer.events.GROUP_JOIN, () => {
       readiness.report('kafka', true, 'consuming');
@@ -127,6 +148,8 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
         },
       });
       readiness.report('crm', true, `${built.kind} ready${schemaNote}`);
+      // Names that arrived while the sink was down, for rooms it remembers.
+      scheduleRenames();
       await consumer.connect();
       const active = sync;
       await runBatchConsumer({
@@ -168,6 +191,7 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
       close: async () => {
         lifecycle.stopping = true;
         clearInterval(dueTimer);
+        clearTimeout(renameTimer);
         // The consumer finishes its in-flight run (written, published, committed) before it leaves.
         await consumer.disconnect();
         stop.abort();

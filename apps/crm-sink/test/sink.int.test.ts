@@ -211,6 +211,61 @@ describe('crm-sink (real Kafka, Twenty contract server)', () => {
     expect(twenty.records('taskTarget').map((t) => phoneOf.get(String(t.targetPersonId)))).toEqual([phone(3)]);
   }, 180_000);
 
+  it('renames a room’s records once when its name arrives after its messages', async () => {
+    twenty = await startContractServer({ apiKey: KEY, rateLimits: null });
+    topics = await sinkTopics(kafka);
+    const { env } = await start();
+    await produce(kafka, topics.input, conversations(2, 3, '2026-11-08'));
+    await waitForCommitted(kafka, env.PARLEY_KAFKA_GROUP_ID ?? '', topics.input);
+    const roomOf = (r: number) => `!dm-${String(r)}:parley.test`;
+    expect(
+      twenty
+        .records('chatMessage')
+        .filter((m) => m.roomId === roomOf(0))
+        .map((m) => m.room),
+    ).toEqual(Array.from({ length: 4 }, () => roomOf(0)));
+    const room: RoomStateV1 = {
+      schemaVersion: 1,
+      roomId: roomOf(0),
+      homeserver: 'parley.test',
+      name: 'Customer 0',
+      rawName: 'Customer 0 (WA)',
+      channel: { protocol: 'whatsapp', roomType: 'dm', kind: 'dm', conversation: true },
+      updatedAt: '2026-11-08T09:00:00.000Z',
+      updatedBy: '$state',
+    };
+    const producer = kafka.client().producer();
+    await producer.connect();
+    await producer.send({
+      topic: topics.rooms,
+      acks: -1,
+      messages: [{ key: room.roomId, value: JSON.stringify(room) }],
+    });
+    await producer.disconnect();
+    await waitFor(
+      'the room’s records to carry its name',
+      () => {
+        const names = twenty
+          .records('chatMessage')
+          .filter((m) => m.roomId === roomOf(0))
+          .map((m) => m.room);
+        return names.length === 4 && names.every((n) => n === 'Customer 0') ? true : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    // The other room keeps its id as name, and the rename was one read and one write, not one per message.
+    expect(
+      new Set(
+        twenty
+          .records('chatMessage')
+          .filter((m) => m.roomId === roomOf(1))
+          .map((m) => m.room),
+      ),
+    ).toEqual(new Set([roomOf(1)]));
+    const renames = twenty.requests.filter((r) => r.path === '/rest/chatMessages' && r.method === 'GET');
+    expect(renames.length).toBeLessThanOrEqual(2);
+  }, 120_000);
+
   it('stops writing and reports it in /readyz when Twenty rejects the API key', async () => {
     twenty = await startContractServer({ apiKey: 'the-real-key', rateLimits: null });
     topics = await sinkTopics(kafka);

@@ -10,6 +10,7 @@ import type { RunningService, ServiceContext } from '@parley/service-runtime';
 import { resolveAppserviceIdentity } from './appservice-identity.ts';
 import { catchUpScheduler, recentActivityLoader } from './catch-up.ts';
 import { kafkaOutput } from './kafka-output.ts';
+import { publishRoomDirectory } from './room-directory.ts';
 import { ingestMetrics } from './metrics.ts';
 import { pipelineFromSettings, type IngestConfig } from './pipeline-from-settings.ts';
 
@@ -68,6 +69,24 @@ export async function wireAppserviceMode(context: ServiceContext<IngestConfig>):
       // After an outage Synapse backs off for up to ~8.5 minutes; a ping makes it retry at once.
       await ping();
       catchUp.afterRecovery();
+      if (firstTime && config.PARLEY_ROOM_DIRECTORY_ON_START)
+        void publishRoomDirectory({
+          kafka: output.kafka,
+          producer: output.producer,
+          pipeline,
+          homeserver,
+          sinceMs: Date.now() - config.PARLEY_ROOM_DIRECTORY_LOOKBACK_MS,
+          all: false,
+        })
+          .then((result) => {
+            logger.info(
+              { rooms: result.rooms, published: result.published, unreadable: result.failed.length },
+              'room directory published',
+            );
+          })
+          .catch((error: unknown) => {
+            logger.warn({ err: error }, 'publishing the room directory at start-up failed');
+          });
     },
     createKafkaMetrics(metrics),
   );

@@ -1,7 +1,9 @@
 import {
   DEFAULT_GHOST_RULES,
+  DEFAULT_NAME_DECORATIONS,
   EventPipeline,
   parseGhostRules,
+  parseNameDecorations,
   RoomStateCache,
   type HomeserverClient,
   type IdentityContext,
@@ -20,8 +22,16 @@ export function identityFromSettings(config: IngestConfig): IdentityContext {
   } catch (error) {
     throw new ConfigError([{ setting: 'PARLEY_GHOST_RULES', problem: (error as Error).message }], 'ingest');
   }
+  let decorations = DEFAULT_NAME_DECORATIONS;
+  try {
+    if (config.PARLEY_NAME_DECORATIONS) decorations = parseNameDecorations(config.PARLEY_NAME_DECORATIONS);
+  } catch (error) {
+    throw new ConfigError([{ setting: 'PARLEY_NAME_DECORATIONS', problem: (error as Error).message }], 'ingest');
+  }
   return {
     ghostRules,
+    decorations,
+    ...(config.PARLEY_BRIDGE_BOTS_REGEX && { bridgeBots: new RegExp(config.PARLEY_BRIDGE_BOTS_REGEX) }),
     sideRule: {
       ghostsAreCustomers: true,
       ...(config.PARLEY_CUSTOMER_USERS_REGEX && { customers: new RegExp(config.PARLEY_CUSTOMER_USERS_REGEX) }),

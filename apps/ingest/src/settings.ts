@@ -50,5 +50,15 @@ export const ingestSettings = {
   PARLEY_GHOST_RULES: z.string().optional(),
   PARLEY_CUSTOMER_USERS_REGEX: regex.optional(),
   PARLEY_BUSINESS_USERS_REGEX: regex.optional(),
+  /** Bridge decorations removed from room and display names, as protocol=regex pairs (default " (WA)" etc.). */
+  PARLEY_NAME_DECORATIONS: z.string().optional(),
+  /** Bridge bots by user id, which tell a bridge's management room (default: mautrix's bot names). */
+  PARLEY_BRIDGE_BOTS_REGEX: regex.optional(),
   PARLEY_ROOM_CACHE_SIZE: setting.positiveInt(10_000),
+  /**
+   * At start-up (appservice mode), republish the rooms-topic record of every room ingest's users wrote
+   * in within the lookback, read fresh from the homeserver (the `directory` command does it on demand).
+   */
+  PARLEY_ROOM_DIRECTORY_ON_START: setting.flag(false),
+  PARLEY_ROOM_DIRECTORY_LOOKBACK_MS: setting.duration(7 * 24 * 60 * 60_000),
 };

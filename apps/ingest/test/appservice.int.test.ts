@@ -1,8 +1,11 @@
-import { MatrixEventV1, TOPICS } from '@parley/contracts';
-import { startKafka, uniqueName, type ConsumedRecord, type TestKafka } from '@parley/testing';
+import { fileURLToPath } from 'node:url';
+import { MatrixEventV1, RoomStateV1, TOPICS } from '@parley/contracts';
+import { runServiceToExit, startKafka, uniqueName, type ConsumedRecord, type TestKafka } from '@parley/testing';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newPortal, startIngestHarness, type IngestHarness } from './harness.ts';
+
+const entry = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
 describe('ingest as a Matrix appservice (real Synapse, real Kafka)', () => {
   let kafka: TestKafka;
@@ -86,6 +89,8 @@ describe('ingest as a Matrix appservice (real Synapse, real Kafka)', () => {
       remoteChatId: `${phone}@s.whatsapp.net`,
       roomType: 'dm',
       bridgeBot: bridge.bot,
+      kind: 'dm',
+      conversation: true,
     };
     expect(byId.get(text)).toMatchObject({
       kind: 'message',
@@ -124,6 +129,54 @@ describe('ingest as a Matrix appservice (real Synapse, real Kafka)', () => {
       ce_specversion: '1.0',
       'content-type': 'application/json',
     });
+  });
+
+  it('puts each portal on the rooms topic once, with the name and bridge state set before any ghost joined', async () => {
+    const portals = [await newPortal(h), await newPortal(h)];
+    for (const { roomId, ghost } of portals) await h.bridge.send(ghost, roomId, { msgtype: 'm.text', body: 'Hallo?' });
+    const ofPortal = (records: ConsumedRecord[], roomId: string) =>
+      records.filter((r) => r.key === roomId).map((r) => RoomStateV1.parse(r.value));
+    const records = await kafka.collect(
+      TOPICS.matrixRooms,
+      (all) => portals.every(({ roomId }) => ofPortal(all, roomId).some((r) => r.members?.customer === 1)),
+      60_000,
+    );
+    for (const { roomId, phone } of portals) {
+      const versions = ofPortal(records, roomId);
+      const latest = versions.at(-1);
+      expect(latest).toMatchObject({
+        roomId,
+        name: `Customer ${phone}`,
+        rawName: `Customer ${phone} (WA)`,
+        topic: 'WhatsApp private chat',
+        channel: { protocol: 'whatsapp', kind: 'dm', conversation: true, remoteChatId: `${phone}@s.whatsapp.net` },
+        bridge: { receiver: h.bridge.ownNumber },
+        members: { customer: 1 },
+      });
+      expect(latest?.createdAt).toEqual(expect.any(String));
+      // Never the same state twice.
+      const states = versions.map(({ updatedAt: _at, updatedBy: _by, ...rest }) => JSON.stringify(rest));
+      expect(new Set(states).size).toBe(states.length);
+    }
+  });
+
+  it('republishes the directory of every room on demand (the directory command)', async () => {
+    const { roomId, ghost } = await newPortal(h);
+    await h.bridge.send(ghost, roomId, { msgtype: 'm.text', body: 'Noch da?' });
+    const before = await kafka.collect(TOPICS.matrixRooms, (all) => all.some((r) => r.key === roomId), 60_000);
+    const count = before.filter((r) => r.key === roomId).length;
+    const result = await runServiceToExit(entry, h.env, 120_000, ['directory', '--since-days', '1']);
+    expect(result.code, result.stderr).toBe(0);
+    // The summary is the last line; the JSON log lines come before it.
+    expect(JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '')).toMatchObject({ unreadable: 0 });
+    const after = await kafka.collect(
+      TOPICS.matrixRooms,
+      (all) => all.filter((r) => r.key === roomId).length > count,
+      60_000,
+    );
+    const republished = RoomStateV1.parse(after.filter((r) => r.key === roomId).at(-1)?.value);
+    expect(republished).toMatchObject({ roomId, channel: { kind: 'dm' } });
+    expect(republished.rawName).toMatch(/ \(WA\)$/);
   });
 
   it('was registered with a registration file from its own CLI: random tokens, non-exclusive namespace', () => {

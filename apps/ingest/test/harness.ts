@@ -83,7 +83,7 @@ export async function newPortal(h: IngestHarness): Promise<{ roomId: string; gho
   const phone = `49151${Math.floor(Math.random() * 1e7)
     .toString()
     .padStart(7, '0')}`;
-  const ghost = await h.bridge.registerGhost(phone, `Customer ${phone} (WA)`);
+  const ghost = await h.bridge.registerGhost(phone, `Customer ${phone}`);
   const roomId = await h.bridge.createDmPortal(phone, h.staff.userId);
   await h.staff.request('POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
   return { roomId, ghost, phone };

@@ -1,6 +1,6 @@
 /** A map that forgets the least recently used entries beyond a fixed size, to bound memory. */
 export class LruMap<K, V> {
-  private readonly entries = new Map<K, V>();
+  private readonly map = new Map<K, V>();
   private readonly capacity: number;
 
   constructor(capacity: number) {
@@ -9,28 +9,33 @@ export class LruMap<K, V> {
   }
 
   get(key: K): V | undefined {
-    const value = this.entries.get(key);
+    const value = this.map.get(key);
     if (value !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, value);
+      this.map.delete(key);
+      this.map.set(key, value);
     }
     return value;
   }
 
   set(key: K, value: V): void {
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    if (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.capacity) {
+      const oldest = this.map.keys().next();
+      if (!oldest.done) this.map.delete(oldest.value);
     }
   }
 
   has(key: K): boolean {
-    return this.entries.has(key);
+    return this.map.has(key);
+  }
+
+  /** Every entry, least recently used first; reading them does not change their order. */
+  entries(): IterableIterator<[K, V]> {
+    return this.map.entries();
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.map.size;
   }
 }

@@ -5,6 +5,17 @@ import { z } from 'zod';
  * `m.bridge` / `uk.half-shot.bridge` state) name the remote network; plain Matrix rooms are
  * protocol `matrix`.
  */
+/**
+ * What kind of room a bridge made (from `com.beeper.room_type.v2` and the remote chat id) or Parley
+ * found: only `dm` and `group` rooms are conversations with customers.
+ */
+export const RoomKind = z
+  .enum(['dm', 'group', 'space', 'personal_filtering_space', 'management', 'broadcast', 'newsletter', 'unknown'])
+  .describe(
+    'dm and group are conversations; space (a community or other m.space), personal_filtering_space (the bridge’s per-user space), management (a user’s room with the bridge bot), broadcast (WhatsApp status), newsletter (WhatsApp channels) are not',
+  );
+export type RoomKind = z.infer<typeof RoomKind>;
+
 export const Channel = z
   .object({
     protocol: z
@@ -16,6 +27,11 @@ export const Channel = z
       .enum(['dm', 'group', 'unknown'])
       .describe('Direct chat or group, from com.beeper.room_type or membership'),
     bridgeBot: z.string().optional().describe('Matrix user id of the bridge bot'),
+    kind: RoomKind.optional().describe('Kind of room; absent in events written before it was added'),
+    conversation: z
+      .boolean()
+      .optional()
+      .describe('false for rooms that are not conversations (spaces, management rooms, broadcasts): no CRM records'),
   })
   .describe('Channel the room belongs to');
 export type Channel = z.infer<typeof Channel>;

@@ -1,4 +1,4 @@
-export { Channel, MATRIX_CHANNEL, SenderInfo, Side } from './channel.ts';
+export { Channel, MATRIX_CHANNEL, RoomKind, SenderInfo, Side } from './channel.ts';
 export {
   ClassificationV1,
   ClassifiedMessage,

@@ -11,7 +11,8 @@ export const RoomStateV1 = z
     schemaVersion: z.literal(1),
     roomId,
     homeserver: z.string().min(1),
-    name: z.string().optional(),
+    name: z.string().optional().describe('The room name without the bridge’s decoration (" (WA)" and the like)'),
+    rawName: z.string().optional().describe('The room name exactly as m.room.name set it'),
     topic: z.string().optional(),
     channel: Channel,
     bridge: z
@@ -23,8 +24,19 @@ export const RoomStateV1 = z
       })
       .optional()
       .describe('Bridge metadata from m.bridge / uk.half-shot.bridge, when the room is bridged'),
+    members: z
+      .object({
+        customer: z.number().int().nonnegative(),
+        business: z.number().int().nonnegative(),
+        unknown: z.number().int().nonnegative(),
+      })
+      .optional()
+      .describe('Joined members by side, as ingest classifies senders'),
+    createdAt: z.iso.datetime().optional().describe('When the room was created (its m.room.create event)'),
     updatedAt: z.iso.datetime(),
-    updatedBy: z.string().describe('Event id of the state event that produced this version'),
+    updatedBy: z
+      .string()
+      .describe('Event id of the event after which this version was published (a state event, or the first event seen)'),
   })
   .describe('Parley room state, version 1');
 export type RoomStateV1 = z.infer<typeof RoomStateV1>;

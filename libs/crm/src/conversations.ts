@@ -9,6 +9,8 @@ export interface RoomMemory {
   /** Rule ids that already created a task in this episode. */
   fired: string[];
   waiting?: { eventId: string; since: string };
+  /** The room name written into this room's chat-message records (its id while no name was known). */
+  roomName?: string;
 }
 
 const ms = (iso: string) => Date.parse(iso);

@@ -84,6 +84,21 @@ export class CrmSync {
     });
   }
 
+  /**
+   * Renames the records of rooms whose name arrived (or changed) after their messages were written,
+   * once per room and name; returns the state to persist.
+   */
+  renameRooms(heartbeat: () => Promise<void> = async () => undefined): Promise<TopicRecord[]> {
+    return this.exclusive(async () => {
+      const { planner, target } = this.options;
+      for (const { roomId, name } of planner.renamesDue()) {
+        await this.untilStored(() => target.renameRoom(roomId, name, { onWait: heartbeat }), heartbeat);
+        planner.renamed(roomId, name);
+      }
+      return this.stateRecords();
+    });
+  }
+
   /** Writes unanswered follow-ups that fell due by the wall clock; returns the state to persist. */
   flushDue(now: number, heartbeat: () => Promise<void> = async () => undefined): Promise<TopicRecord[]> {
     return this.exclusive(async () => {
@@ -96,13 +111,18 @@ export class CrmSync {
 
   private async writeUntilStored(batch: CrmBatch, heartbeat: () => Promise<void>): Promise<RejectedRecord[]> {
     if (isEmptyBatch(batch)) return [];
+    return this.untilStored(() => this.options.target.write(batch, { onWait: heartbeat }), heartbeat);
+  }
+
+  /** Runs a write until the target confirms it: failures hold the partition and are retried. */
+  private async untilStored<T>(write: () => Promise<T>, heartbeat: () => Promise<void>): Promise<T> {
     const delay =
       this.options.retryDelayMs ?? ((attempt: number) => Math.min(60_000, 1_000 * 2 ** Math.min(attempt, 6)));
     for (let attempt = 0; ; attempt++) {
       try {
-        const rejected = await this.options.target.write(batch, { onWait: heartbeat });
+        const result = await write();
         this.options.onTargetState?.(true, `${this.options.target.name} writes confirmed`);
-        return rejected;
+        return result;
       } catch (error) {
         if (this.options.stopping()) throw error;
         const credentials = error instanceof CredentialsRejectedError;

@@ -17,19 +17,28 @@ export class NdjsonTarget implements CrmTarget {
   }
 
   async write(batch: CrmBatch): Promise<RejectedRecord[]> {
-    if (this.file === undefined) {
-      await mkdir(dirname(this.path), { recursive: true });
-      this.file = await open(this.path, 'a');
-    }
     const lines = [
       ...batch.contacts.map((record) => ({ kind: 'contact', key: record.key, record })),
       ...batch.messages.map((record) => ({ kind: 'message', key: record.externalId, record })),
       ...batch.followUps.map((record) => ({ kind: 'followUp', key: record.key, record })),
     ];
-    if (lines.length === 0) return [];
+    await this.append(lines);
+    return [];
+  }
+
+  /** A room's name arrived after its messages: one line, `{"kind":"room","key":<room id>,"record":{…}}`. */
+  async renameRoom(roomId: string, name: string): Promise<void> {
+    await this.append([{ kind: 'room', key: roomId, record: { roomId, name } }]);
+  }
+
+  private async append(lines: readonly { kind: string; key: string; record: unknown }[]): Promise<void> {
+    if (lines.length === 0) return;
+    if (this.file === undefined) {
+      await mkdir(dirname(this.path), { recursive: true });
+      this.file = await open(this.path, 'a');
+    }
     await this.file.appendFile(lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
     await this.file.datasync();
-    return [];
   }
 
   async close(): Promise<void> {

@@ -41,6 +41,8 @@ export class CrmPlanner {
 
     for (const event of classifications) {
       const { message } = event;
+      // Spaces, the bridge's management room, status broadcasts and newsletters are not conversations.
+      if (message.channel.conversation === false) continue;
       const memory = this.conversations.observe(message.roomId, message.sentAt);
       const sender = contactOf(message.sender, message.channel.protocol);
       if (sender !== undefined && memory.customer?.key !== sender.key) {
@@ -56,7 +58,7 @@ export class CrmPlanner {
         sentAt: message.sentAt,
         channel: message.channel.protocol,
         roomId: message.roomId,
-        room: this.options.roomName(message.roomId) ?? message.roomId,
+        room: this.roomNameFor(message.roomId, memory),
         direction,
         contactKey: customer?.key ?? null,
       };
@@ -107,6 +109,36 @@ export class CrmPlanner {
       }
     }
     return { contacts: [...contacts.values()], messages: [...messages.values()], followUps: [...followUps.values()] };
+  }
+
+  /** The name to write for a room, remembered so that a name that arrives later renames the records once. */
+  private roomNameFor(roomId: string, memory: RoomMemory): string {
+    const name = this.options.roomName(roomId) ?? roomId;
+    if (memory.roomName === undefined) {
+      memory.roomName = name;
+      this.conversations.markChanged(roomId);
+    }
+    return name;
+  }
+
+  /**
+   * Rooms whose records were written under another name than the rooms topic now gives (usually their
+   * id, when a record arrived before its room's name): each to be renamed once.
+   */
+  renamesDue(): { roomId: string; from: string; name: string }[] {
+    const due: { roomId: string; from: string; name: string }[] = [];
+    for (const [roomId, memory] of this.conversations.entries()) {
+      const name = this.options.roomName(roomId);
+      if (memory.roomName !== undefined && name !== undefined && name !== memory.roomName)
+        due.push({ roomId, from: memory.roomName, name });
+    }
+    return due;
+  }
+
+  /** The target renamed the room's records: remember the name (persisted with the room's memory). */
+  renamed(roomId: string, name: string): void {
+    this.conversations.get(roomId).roomName = name;
+    this.conversations.markChanged(roomId);
   }
 
   /** Unanswered follow-ups that are due by the wall clock, for rooms that went quiet. */

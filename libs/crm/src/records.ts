@@ -70,6 +70,8 @@ export interface RejectedRecord {
 export interface CrmTarget {
   readonly name: string;
   write(batch: CrmBatch, options?: WriteOptions): Promise<RejectedRecord[]>;
+  /** Gives every chat-message record of the room written under another name the room's name. */
+  renameRoom(roomId: string, name: string, options?: WriteOptions): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -127,4 +127,30 @@ describe('CrmPlanner', () => {
     expect(original.followUps).toHaveLength(1);
     expect(restarted.plan(labels).followUps).toEqual([]);
   });
+
+  it('renames a room once when its name arrives after its messages, and remembers it', () => {
+    const names = new Map<string, string>();
+    const late = new CrmPlanner({
+      followUps: DEFAULT_FOLLOW_UPS,
+      conversationUrl: 'x',
+      roomName: (roomId) => names.get(roomId),
+    });
+    const first = late.plan([sampleLabel({ roomId: ROOM, sentAt: at(0) })]);
+    expect(first.messages.map((m) => m.room)).toEqual([ROOM]);
+    expect(late.renamesDue()).toEqual([]);
+    names.set(ROOM, 'Anna Schmidt');
+    expect(late.renamesDue()).toEqual([{ roomId: ROOM, from: ROOM, name: 'Anna Schmidt' }]);
+    late.renamed(ROOM, 'Anna Schmidt');
+    expect(late.renamesDue()).toEqual([]);
+    expect(late.conversations.takeChanged().find(([roomId]) => roomId === ROOM)?.[1].roomName).toBe('Anna Schmidt');
+    expect(late.plan([sampleLabel({ roomId: ROOM, sentAt: at(1) })]).messages.map((m) => m.room)).toEqual([
+      'Anna Schmidt',
+    ]);
+  });
+
+  it('makes no records for rooms that are not conversations', () => {
+    const label = sampleLabel({ roomId: ROOM, sentAt: at(0) });
+    label.message.channel = { ...label.message.channel, kind: 'management', conversation: false };
+    expect(planner().plan([label])).toEqual({ contacts: [], messages: [], followUps: [] });
+  });
 });

@@ -11,12 +11,20 @@ export class TopicFollower<T> {
   private readonly kafka: Kafka;
   private readonly topic: string;
   private readonly parse: (value: unknown) => T | undefined;
+  private readonly onChange: ((key: string, value: T) => void) | undefined;
   private consumer: Consumer | undefined;
 
-  constructor(kafka: Kafka, topic: string, parse: (value: unknown) => T | undefined) {
+  /** `onChange` is told about every new value, after it is stored (so `get` already returns it). */
+  constructor(
+    kafka: Kafka,
+    topic: string,
+    parse: (value: unknown) => T | undefined,
+    onChange?: (key: string, value: T) => void,
+  ) {
     this.kafka = kafka;
     this.topic = topic;
     this.parse = parse;
+    this.onChange = onChange;
   }
 
   get(key: string): T | undefined {
@@ -42,7 +50,10 @@ export class TopicFollower<T> {
         }
         try {
           const parsed = this.parse(JSON.parse(message.value.toString()));
-          if (parsed !== undefined) this.values.set(key, parsed);
+          if (parsed !== undefined) {
+            this.values.set(key, parsed);
+            this.onChange?.(key, parsed);
+          }
         } catch {
           // A value that is not JSON is not ours to interpret; the key keeps its last good value.
         }

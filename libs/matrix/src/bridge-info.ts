@@ -1,4 +1,4 @@
-import type { Channel } from '@parley/contracts';
+import type { Channel, RoomKind } from '@parley/contracts';
 import { obj, str } from './client-event.ts';
 
 /** State event types bridges use to describe a portal room (MSC2346 and its older prefix). */
@@ -7,6 +7,7 @@ export const BRIDGE_STATE_TYPES = ['m.bridge', 'uk.half-shot.bridge'] as const;
 export interface BridgeInfo {
   stateKey: string;
   channel: Channel;
+  kind: RoomKind;
   protocolDisplayName?: string;
   channelDisplayName?: string;
   receiver?: string;
@@ -24,10 +25,19 @@ export function parseBridgeInfo(stateKey: string, content: Record<string, unknow
   const roomTypeV2 = str(content, 'com.beeper.room_type.v2');
   const roomTypeV1 = str(content, 'com.beeper.room_type');
   const chatId = str(channel, 'id');
-  const roomType =
-    roomTypeV2 === 'dm' || roomTypeV1 === 'dm' ? 'dm' : roomTypeV2 || roomTypeV1 ? 'group' : roomTypeFromChatId(chatId);
+  const declared = roomTypeV2 || roomTypeV1;
+  // bridgev2's types: dm, group_dm, space, personal_filtering_space; none (or "") for a group.
+  const roomType: Channel['roomType'] =
+    declared === 'dm'
+      ? 'dm'
+      : declared === undefined || declared === ''
+        ? roomTypeFromChatId(chatId)
+        : declared === 'space' || declared === 'personal_filtering_space'
+          ? 'unknown'
+          : 'group';
   const info: BridgeInfo = {
     stateKey,
+    kind: roomKindOf(declared, chatId, roomType),
     channel: {
       protocol: protocolId.toLowerCase(),
       roomType,
@@ -42,6 +52,19 @@ export function parseBridgeInfo(stateKey: string, content: Record<string, unknow
   const receiver = str(channel, 'fi.mau.receiver');
   if (receiver) info.receiver = receiver;
   return info;
+}
+
+/**
+ * The kind of portal: bridgev2 names spaces and the per-user filtering space in
+ * `com.beeper.room_type.v2`; WhatsApp's status broadcast and newsletters are told by their chat id.
+ */
+function roomKindOf(roomTypeV2: string | undefined, chatId: string | undefined, roomType: Channel['roomType']): RoomKind {
+  if (roomTypeV2 === 'space') return 'space';
+  if (roomTypeV2 === 'personal_filtering_space' || chatId === '__personal_filtering_space__')
+    return 'personal_filtering_space';
+  if (chatId === 'status@broadcast' || chatId?.endsWith('@broadcast')) return 'broadcast';
+  if (chatId?.endsWith('@newsletter')) return 'newsletter';
+  return roomType === 'unknown' ? 'unknown' : roomType;
 }
 
 /** WhatsApp JIDs say what they are when a bridge sets no room type: users are DMs, @g.us is a group. */

@@ -3,12 +3,15 @@ import { deadLetterRecord, eventRecord, roomStateRecord } from './appservice/rec
 import { parseClientEvent } from './client-event.ts';
 import type { IdentityContext } from './identity.ts';
 import { normaliseEvent } from './normalise.ts';
+import { RoomDirectory } from './room-directory.ts';
 import type { RoomStateCache } from './room-state-cache.ts';
 
 export interface PipelineOptions {
   homeserver: string;
   identity: IdentityContext;
   rooms: RoomStateCache;
+  /** Decides when a room's record goes to the rooms topic; one is made from the above when absent. */
+  directory?: RoomDirectory;
   /** Users ingest may act as when reading a room's state (its appservice namespace). */
   canActAs: (userId: string) => boolean;
   now?: () => Date;
@@ -36,9 +39,12 @@ export interface BatchSource {
  */
 export class EventPipeline {
   private readonly options: PipelineOptions;
+  readonly directory: RoomDirectory;
 
   constructor(options: PipelineOptions) {
     this.options = options;
+    this.directory =
+      options.directory ?? new RoomDirectory({ homeserver: options.homeserver, identity: options.identity });
   }
 
   /** Takes state into the room cache without producing anything (a sync's state block). */
@@ -82,11 +88,14 @@ export class EventPipeline {
       const event = parsed.event;
       const asUser = this.options.canActAs(event.sender) ? event.sender : undefined;
       // State first: a join may be what lets us read the room's state now.
-      const change = rooms.apply(event);
+      rooms.apply(event);
       const room = await rooms.view(event.room_id, asUser);
       const normalised = normaliseEvent(event, room, { homeserver, identity, origin: source.origin });
+      // The room's record goes first whenever it is new to the topic or changed, by whatever route
+      // ingest learned it: a state event here, or the state just read from the homeserver.
+      const entry = this.directory.changed(room);
+      if (entry) result.records.push(roomStateRecord(entry, { eventId: event.event_id, ts: event.origin_server_ts }));
       result.records.push(eventRecord(normalised));
-      if (change) result.records.push(roomStateRecord(change, homeserver));
       result.events += 1;
       result.byKind[normalised.kind] = (result.byKind[normalised.kind] ?? 0) + 1;
     }

@@ -5,11 +5,27 @@ export {
   DEFAULT_SIDE_RULE,
   identifySender,
   parseGhostRules,
+  type SenderExtra,
   type GhostRule,
   type IdentityContext,
   type SideRule,
 } from './identity.ts';
 export { LruMap } from '@parley/collections';
+export {
+  DEFAULT_NAME_DECORATIONS,
+  isPhoneNumberOnly,
+  parseNameDecorations,
+  undecorated,
+  type NameDecoration,
+} from './decoration.ts';
+export {
+  RoomDirectory,
+  roomDirectoryRecords,
+  type DirectoryPassOptions,
+  type RoomDirectoryEntry,
+  type RoomDirectoryOptions,
+} from './room-directory.ts';
+export { DEFAULT_BRIDGE_BOTS, roomChannel, roomKindOf } from './room-kind.ts';
 export { normaliseEvent, type NormaliseContext } from './normalise.ts';
 export {
   RoomStateCache,

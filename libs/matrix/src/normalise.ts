@@ -1,5 +1,4 @@
 import {
-  MATRIX_CHANNEL,
   type EventKind,
   type MatrixEventV1,
   type MessageContent,
@@ -7,6 +6,7 @@ import {
 } from '@parley/contracts';
 import { obj, str, type ClientEvent } from './client-event.ts';
 import { identifySender, type IdentityContext } from './identity.ts';
+import { roomChannel } from './room-kind.ts';
 import type { RoomView } from './room-state-cache.ts';
 
 export interface NormaliseContext {
@@ -32,11 +32,13 @@ export function normaliseEvent(event: ClientEvent, room: RoomView, context: Norm
     sender: identifySender(event.sender, context.identity, {
       content: event.content,
       ...(room.bridge?.channel.bridgeBot !== undefined && { bridgeBot: room.bridge.channel.bridgeBot }),
+      ...(room.bridge?.receiver !== undefined && { receiver: room.bridge.receiver }),
+      serviceMembers: room.serviceMembers,
       ...displayNameOf(event, room),
     }),
     originServerTs: event.origin_server_ts,
     time: new Date(event.origin_server_ts).toISOString(),
-    channel: room.bridge?.channel ?? MATRIX_CHANNEL,
+    channel: roomChannel(room, context.identity.bridgeBots),
     origin: context.origin,
     raw: kind === 'encrypted' ? withoutCiphertext(event) : event,
   };

@@ -5,11 +5,19 @@ import { LruMap } from '@parley/collections';
 /** What Parley knows about a room: enough to tag each event with its channel and sender names. */
 export interface RoomView {
   roomId: string;
+  /** The name as m.room.name set it (bridges decorate it; see decoration.ts). */
   name?: string;
   topic?: string;
   bridge?: BridgeInfo;
+  /** m.room.create's `type` (m.space for spaces) and when the room was created. */
+  createType?: string;
+  createdAt?: number;
   /** Display names of members seen, bounded per room. */
   displayNames: LruMap<string, string>;
+  /** Each member's membership (join, invite, leave…), bounded per room like the names. */
+  members: LruMap<string, string>;
+  /** Users the room's io.element.functional_members lists as services (a bridge's bot and own ghosts). */
+  serviceMembers: readonly string[];
   /** Whether the room's state was read from the homeserver (false: only what passed through). */
   loaded: boolean;
   loadFailedAt?: number;
@@ -35,7 +43,7 @@ export interface RoomStateCacheOptions {
   now?: () => number;
 }
 
-const ROOM_LEVEL_TYPES = new Set<string>(['m.room.name', 'm.room.topic', ...BRIDGE_STATE_TYPES]);
+const BRIDGE_TYPES = new Set<string>(BRIDGE_STATE_TYPES);
 
 /**
  * A bounded cache of room state, kept current from the state events that pass through ingest and
@@ -95,7 +103,7 @@ export class RoomStateCache {
 
   /**
    * Applies a state event to the cached view (creating an empty one if needed). Returns a change when
-   * a room-level field (name, topic, bridge) changed.
+   * a room-level field (name, topic, bridge, creation, services, a membership) changed.
    */
   apply(event: ClientEvent): RoomChange | undefined {
     if (event.state_key === undefined) return undefined;
@@ -115,6 +123,8 @@ export class RoomStateCache {
     return {
       roomId,
       displayNames: new LruMap(this.options.maxMembersPerRoom),
+      members: new LruMap(this.options.maxMembersPerRoom),
+      serviceMembers: [],
       loaded: this.options.fetcher === undefined,
     };
   }
@@ -128,7 +138,21 @@ function applyTo(view: RoomView, event: ClientEvent): boolean {
     case 'm.room.member': {
       const name = str(event.content, 'displayname');
       if (name) view.displayNames.set(key, name);
-      return false;
+      const membership = str(event.content, 'membership');
+      const changed = membership !== view.members.get(key);
+      if (membership) view.members.set(key, membership);
+      return changed;
+    }
+    case 'm.room.create': {
+      const type = str(event.content, 'type');
+      if (type) view.createType = type;
+      view.createdAt = event.origin_server_ts;
+      return true;
+    }
+    case 'io.element.functional_members': {
+      const members = event.content['service_members'];
+      view.serviceMembers = Array.isArray(members) ? members.filter((m): m is string => typeof m === 'string') : [];
+      return true;
     }
     case 'm.room.name': {
       const name = str(event.content, 'name');
@@ -145,7 +169,7 @@ function applyTo(view: RoomView, event: ClientEvent): boolean {
       return changed;
     }
     default: {
-      if (!ROOM_LEVEL_TYPES.has(event.type)) return false;
+      if (!BRIDGE_TYPES.has(event.type)) return false;
       const info = parseBridgeInfo(key, event.content);
       // m.bridge and its legacy twin carry the same content; the first one seen wins ties.
       if (info) view.bridge = info;

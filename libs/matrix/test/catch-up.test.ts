@@ -1,3 +1,4 @@
+import { TOPICS } from '@parley/contracts';
 import { describe, expect, it } from 'vitest';
 import { ActivityCollector, senderOf } from '../src/catch-up.ts';
 import { DEFAULT_GHOST_RULES, DEFAULT_SIDE_RULE, EventPipeline, RoomStateCache } from '../src/index.ts';
@@ -14,11 +15,14 @@ async function onTopic(events: ReturnType<typeof event>[]) {
     canActAs: () => false,
   });
   const { records } = await pipeline.toRecords(events, { origin: { via: 'appservice' }, stage: 'test', batchId: '1' });
-  return records.map((r) => ({
-    roomId: r.key,
-    eventId: r.headers['ce_id'],
-    value: Buffer.from(JSON.stringify(r.value)),
-  }));
+  // Catch-up reads the events topic back; the rooms topic's records are not on it.
+  return records
+    .filter((r) => r.topic === TOPICS.matrixEvents)
+    .map((r) => ({
+      roomId: r.key,
+      eventId: r.headers['ce_id'],
+      value: Buffer.from(JSON.stringify(r.value)),
+    }));
 }
 
 describe('ActivityCollector (what catch-up reads back from the events topic)', () => {

@@ -9,7 +9,10 @@ import { uniqueName } from './unique.ts';
 export class FakeWhatsappBridge {
   readonly registration: AppserviceRegistration;
   readonly botLocalpart = 'whatsappbot';
+  /** The bridged business account's own number (the real bridge's fi.mau.receiver). */
+  readonly ownNumber = '4930000000';
   private synapse: TestSynapse | undefined;
+  private readonly names = new Map<string, string>();
 
   /** A new registration with fresh tokens, or an existing one (the local stack's demo keeps its own). */
   constructor(registration?: AppserviceRegistration) {
@@ -57,7 +60,13 @@ export class FakeWhatsappBridge {
     return matrixRequest<T>(this.hs().url, this.registration.as_token, method, path + query, body);
   }
 
-  async registerGhost(phone: string, displayName: string): Promise<string> {
+  /**
+   * Registers a contact's ghost with the display name the real bridge gives it: the contact's name
+   * followed by " (WA)" (mautrix-whatsapp's default displayname template).
+   */
+  async registerGhost(phone: string, name: string): Promise<string> {
+    const displayName = `${name} (WA)`;
+    this.names.set(phone, displayName);
     const localpart = `whatsapp_${phone}`;
     await this.as(undefined, 'POST', '/_matrix/client/v3/register', {
       type: 'm.login.application_service',
@@ -74,26 +83,44 @@ export class FakeWhatsappBridge {
     return userId;
   }
 
-  /** A DM portal for a WhatsApp contact, with the staff user invited; returns the room id. */
+  /**
+   * A DM portal for a WhatsApp contact, with the staff user invited; returns the room id. Like
+   * mautrix-whatsapp v0.2608 (shared/reference captures): the portal is named after the contact's
+   * display name, and its name, topic, m.bridge (no channel displayname for a DM) and functional
+   * members are set while the room is created, before any ghost joins, so the homeserver never sends
+   * them to another appservice.
+   */
   async createDmPortal(phone: string, staffUserId: string): Promise<string> {
     const ghost = this.ghost(phone);
     const chatJid = `${phone}@s.whatsapp.net`;
     const bridgeContent = {
       bridgebot: this.bot,
       creator: this.bot,
-      protocol: { id: 'whatsapp', displayname: 'WhatsApp', external_url: 'https://www.whatsapp.com/' },
-      channel: { id: chatJid, displayname: phone, 'fi.mau.receiver': '4930000000' },
+      protocol: {
+        id: 'whatsapp',
+        displayname: 'WhatsApp',
+        external_url: 'https://whatsapp.com',
+        avatar_url: 'mxc://maunium.net/NeXNQarUbrlYBiPCpprYsRqr',
+      },
+      channel: { id: chatJid, 'fi.mau.receiver': this.ownNumber },
       'com.beeper.room_type': 'dm',
       'com.beeper.room_type.v2': 'dm',
     };
     const stateKey = `${this.hs().serverName}/whatsapp`;
+    const name = this.names.get(phone) ?? `+${phone} (WA)`;
     const { room_id: roomId } = await this.as<{ room_id: string }>(undefined, 'POST', '/_matrix/client/v3/createRoom', {
       preset: 'private_chat',
+      name,
       topic: 'WhatsApp private chat',
       invite: [ghost, staffUserId],
       initial_state: [
-        { type: 'm.bridge', state_key: stateKey, content: bridgeContent },
+        {
+          type: 'io.element.functional_members',
+          state_key: '',
+          content: { service_members: [this.ghost(this.ownNumber), this.bot] },
+        },
         { type: 'uk.half-shot.bridge', state_key: stateKey, content: bridgeContent },
+        { type: 'm.bridge', state_key: stateKey, content: bridgeContent },
       ],
     });
     await this.as(ghost, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});

@@ -69,6 +69,29 @@ export class TwentyTarget implements CrmTarget {
 
   async close(): Promise<void> {}
 
+  /**
+   * Gives the room's chat-message records written under another name (usually the room id, when a
+   * message arrived before its room's name) the room's name: read a page of them, upsert it on
+   * externalId with the new name, until none is left. Twice the same rename finds nothing to do.
+   */
+  async renameRoom(roomId: string, name: string, options: WriteOptions = {}): Promise<void> {
+    const filter = encodeURIComponent(`roomId[eq]:${JSON.stringify(roomId)},room[neq]:${JSON.stringify(name)}`);
+    let previous = '';
+    for (;;) {
+      const page = recordsOf(await this.client.get(`/rest/chatMessages?filter=${filter}&limit=${String(BATCH_LIMIT)}`, options));
+      const inputs = page.flatMap((record) =>
+        typeof record.externalId === 'string' && record.externalId !== ''
+          ? [{ externalId: record.externalId, room: name }]
+          : [],
+      );
+      const signature = inputs.map((i) => i.externalId).join('\n');
+      // Nothing left, or the same page again (the upsert did not take): stop rather than loop.
+      if (inputs.length === 0 || signature === previous) return;
+      previous = signature;
+      await this.client.post('/rest/batch/chatMessages?upsert=true', inputs, options);
+    }
+  }
+
   private async bootstrapWith(schema: WorkspaceSchema): Promise<BootstrapReport> {
     const report = await bootstrapWorkspace(this.client, schema);
     this.options = Object.fromEntries(Object.entries(report.options).map(([k, v]) => [k, new Set(v)]));

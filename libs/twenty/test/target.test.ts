@@ -180,6 +180,34 @@ describe('TwentyTarget against the contract server', () => {
   });
 });
 
+describe('TwentyTarget renaming a room', () => {
+  it('gives every record written under the room id the room’s name, and finds nothing the second time', async () => {
+    const server = await startContractServer({ apiKey: KEY, rateLimits: null });
+    try {
+      const target = new TwentyTarget(
+        new TwentyClient({ baseUrl: server.url, apiKey: KEY, pacer: unpaced() }),
+        parleySchema(INTENTS),
+      );
+      await target.bootstrap();
+      const planner = new CrmPlanner({ followUps: DEFAULT_FOLLOW_UPS, conversationUrl: 'x', roomName: () => undefined });
+      const labels = Array.from({ length: 75 }, (_, i) =>
+        sampleLabel({ roomId: ROOM, sentAt: new Date(Date.UTC(2026, 10, 1, 9, i)).toISOString() }),
+      );
+      await target.write(planner.plan([...labels, sampleLabel({ roomId: '!other:parley.test' })]));
+      expect(server.records('chatMessage').filter((m) => m.room === ROOM)).toHaveLength(75);
+      await target.renameRoom(ROOM, 'Anna Schmidt');
+      const rooms = server.records('chatMessage').map((m) => m.room);
+      expect(rooms.filter((r) => r === 'Anna Schmidt')).toHaveLength(75);
+      expect(rooms).toContain('!other:parley.test');
+      const before = server.requests.length;
+      await target.renameRoom(ROOM, 'Anna Schmidt');
+      expect(server.requests.length - before).toBe(1); // one read that finds nothing
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('TwentyTarget with a key that lacks the data-model permission', () => {
   it('keeps writing records where the schema is in place, and holds records that need a new option', async () => {
     const server = await startContractServer({ apiKey: KEY, rateLimits: null });

@@ -1,7 +1,6 @@
 import {
   CE_TYPES,
   DATASCHEMA,
-  MATRIX_CHANNEL,
   matrixEventCeType,
   toKafkaHeaders,
   TOPICS,
@@ -11,7 +10,7 @@ import {
   type RoomStateV1,
   type TopicRecord,
 } from '@parley/contracts';
-import type { RoomChange } from '../room-state-cache.ts';
+import type { RoomDirectoryEntry } from '../room-directory.ts';
 
 /** The record of a normalised event: keyed by room, CloudEvents headers in binary mode. */
 export function eventRecord(event: MatrixEventV1): TopicRecord {
@@ -31,37 +30,24 @@ export function eventRecord(event: MatrixEventV1): TopicRecord {
   };
 }
 
-export function roomStateRecord(change: RoomChange, homeserver: string): TopicRecord {
-  const { room } = change;
+/** A room's record on the compacted rooms topic, stamped with the event after which it was published. */
+export function roomStateRecord(entry: RoomDirectoryEntry, after: { eventId: string; ts: number }): TopicRecord {
   const value: RoomStateV1 = {
-    schemaVersion: 1,
-    roomId: room.roomId,
-    homeserver,
-    channel: room.bridge?.channel ?? MATRIX_CHANNEL,
-    updatedAt: new Date(change.originServerTs).toISOString(),
-    updatedBy: change.eventId,
-    ...(room.name !== undefined && { name: room.name }),
-    ...(room.topic !== undefined && { topic: room.topic }),
+    ...entry,
+    updatedAt: new Date(after.ts).toISOString(),
+    updatedBy: after.eventId,
   };
-  if (room.bridge) {
-    value.bridge = {
-      stateKey: room.bridge.stateKey,
-      ...(room.bridge.protocolDisplayName !== undefined && { protocolDisplayName: room.bridge.protocolDisplayName }),
-      ...(room.bridge.channelDisplayName !== undefined && { channelDisplayName: room.bridge.channelDisplayName }),
-      ...(room.bridge.receiver !== undefined && { receiver: room.bridge.receiver }),
-    };
-  }
   return {
     topic: TOPICS.matrixRooms,
-    key: room.roomId,
+    key: entry.roomId,
     value,
     headers: toKafkaHeaders({
-      id: `${room.roomId}/${change.eventId}`,
-      source: homeserver,
+      id: `${entry.roomId}/${after.eventId}`,
+      source: entry.homeserver,
       type: CE_TYPES.roomState,
       specversion: '1.0',
       time: value.updatedAt,
-      subject: room.roomId,
+      subject: entry.roomId,
       dataschema: DATASCHEMA.roomState,
     }),
   };
