@@ -36,7 +36,9 @@ export const RoomStateV1 = z
     updatedAt: z.iso.datetime(),
     updatedBy: z
       .string()
-      .describe('Event id of the event after which this version was published (a state event, or the first event seen)'),
+      .describe(
+        'Event id of the event after which this version was published (a state event, or the first event seen)',
+      ),
   })
   .describe('Parley room state, version 1');
 export type RoomStateV1 = z.infer<typeof RoomStateV1>;

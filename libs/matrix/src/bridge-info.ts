@@ -58,7 +58,11 @@ export function parseBridgeInfo(stateKey: string, content: Record<string, unknow
  * The kind of portal: bridgev2 names spaces and the per-user filtering space in
  * `com.beeper.room_type.v2`; WhatsApp's status broadcast and newsletters are told by their chat id.
  */
-function roomKindOf(roomTypeV2: string | undefined, chatId: string | undefined, roomType: Channel['roomType']): RoomKind {
+function roomKindOf(
+  roomTypeV2: string | undefined,
+  chatId: string | undefined,
+  roomType: Channel['roomType'],
+): RoomKind {
   if (roomTypeV2 === 'space') return 'space';
   if (roomTypeV2 === 'personal_filtering_space' || chatId === '__personal_filtering_space__')
     return 'personal_filtering_space';

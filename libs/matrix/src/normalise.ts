@@ -1,9 +1,4 @@
-import {
-  type EventKind,
-  type MatrixEventV1,
-  type MessageContent,
-  type Relation,
-} from '@parley/contracts';
+import { type EventKind, type MatrixEventV1, type MessageContent, type Relation } from '@parley/contracts';
 import { obj, str, type ClientEvent } from './client-event.ts';
 import { identifySender, type IdentityContext } from './identity.ts';
 import { roomChannel } from './room-kind.ts';

@@ -69,7 +69,9 @@ export class RoomDirectory {
       ...(room.bridge !== undefined && {
         bridge: {
           stateKey: room.bridge.stateKey,
-          ...(room.bridge.protocolDisplayName !== undefined && { protocolDisplayName: room.bridge.protocolDisplayName }),
+          ...(room.bridge.protocolDisplayName !== undefined && {
+            protocolDisplayName: room.bridge.protocolDisplayName,
+          }),
           ...(room.bridge.channelDisplayName !== undefined && { channelDisplayName: room.bridge.channelDisplayName }),
           ...(room.bridge.receiver !== undefined && { receiver: room.bridge.receiver }),
         },
@@ -119,7 +121,9 @@ export async function roomDirectoryRecords(
       (newest, event) => (newest === undefined || event.origin_server_ts > newest.origin_server_ts ? event : newest),
       undefined,
     );
-    records.push(roomStateRecord(entry, { eventId: latest?.event_id ?? roomId, ts: latest?.origin_server_ts ?? Date.now() }));
+    records.push(
+      roomStateRecord(entry, { eventId: latest?.event_id ?? roomId, ts: latest?.origin_server_ts ?? Date.now() }),
+    );
   }
   return { records, failed };
 }

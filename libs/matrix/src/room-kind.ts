@@ -1,7 +1,13 @@
 import { MATRIX_CHANNEL, type Channel, type RoomKind } from '@parley/contracts';
 import type { RoomView } from './room-state-cache.ts';
 
-const NOT_CONVERSATIONS = new Set<RoomKind>(['space', 'personal_filtering_space', 'management', 'broadcast', 'newsletter']);
+const NOT_CONVERSATIONS = new Set<RoomKind>([
+  'space',
+  'personal_filtering_space',
+  'management',
+  'broadcast',
+  'newsletter',
+]);
 
 /** mautrix bridge bots by their default usernames; a setting can replace it. */
 export const DEFAULT_BRIDGE_BOTS =

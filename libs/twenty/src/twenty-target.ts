@@ -78,7 +78,9 @@ export class TwentyTarget implements CrmTarget {
     const filter = encodeURIComponent(`roomId[eq]:${JSON.stringify(roomId)},room[neq]:${JSON.stringify(name)}`);
     let previous = '';
     for (;;) {
-      const page = recordsOf(await this.client.get(`/rest/chatMessages?filter=${filter}&limit=${String(BATCH_LIMIT)}`, options));
+      const page = recordsOf(
+        await this.client.get(`/rest/chatMessages?filter=${filter}&limit=${String(BATCH_LIMIT)}`, options),
+      );
       const inputs = page.flatMap((record) =>
         typeof record.externalId === 'string' && record.externalId !== ''
           ? [{ externalId: record.externalId, room: name }]

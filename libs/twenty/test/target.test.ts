@@ -189,7 +189,11 @@ describe('TwentyTarget renaming a room', () => {
         parleySchema(INTENTS),
       );
       await target.bootstrap();
-      const planner = new CrmPlanner({ followUps: DEFAULT_FOLLOW_UPS, conversationUrl: 'x', roomName: () => undefined });
+      const planner = new CrmPlanner({
+        followUps: DEFAULT_FOLLOW_UPS,
+        conversationUrl: 'x',
+        roomName: () => undefined,
+      });
       const labels = Array.from({ length: 75 }, (_, i) =>
         sampleLabel({ roomId: ROOM, sentAt: new Date(Date.UTC(2026, 10, 1, 9, i)).toISOString() }),
       );
