@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ClassificationV1, TOPICS } from '@parley/contracts';
+import { ClassificationV1, RoomStateV1, TOPICS } from '@parley/contracts';
 import { FakeWhatsappBridge, startSynapse, uniqueName, type AppserviceRegistration } from '@parley/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { parse, stringify } from 'yaml';
@@ -51,7 +51,7 @@ async function sendConversations(): Promise<Sent[]> {
     const customer = await bridge.registerGhost(phone, conversation.name);
     const roomId = await bridge.createDmPortal(phone, staff.userId);
     await staff.request('POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
-    say(`conversation with ${conversation.name} (+${phone}) in ${roomId}`);
+    say(`conversation with ${conversation.name} (+${phone})`);
     const eventIds: string[] = [];
     let messages = 0;
     for (const step of conversation.steps) {
@@ -101,19 +101,34 @@ async function follow(sent: Sent[], ndjson: string | undefined, start: number): 
     logLevel: logLevel.NOTHING,
   });
   const consumer = kafka.consumer({ groupId: uniqueName('parley-demo') });
+  // Room names come from the compacted rooms topic, as a data team's consumer would read them.
+  const names = new Map<string, string>();
+  const nameOf = (roomId: string) => names.get(roomId) ?? roomId;
   await consumer.connect();
-  await consumer.subscribe({ topic: TOPICS.classifications, fromBeginning: true });
+  await consumer.subscribe({ topics: [TOPICS.matrixRooms, TOPICS.classifications], fromBeginning: true });
   await consumer.run({
-    eachMessage: async ({ message }) => {
-      const parsed = ClassificationV1.safeParse(JSON.parse(message.value?.toString() ?? 'null'));
+    eachMessage: async ({ topic, message }) => {
+      const value: unknown = JSON.parse(message.value?.toString() ?? 'null');
+      if (topic === TOPICS.matrixRooms) {
+        const room = RoomStateV1.safeParse(value);
+        if (!room.success || !rooms.has(room.data.roomId) || room.data.name === undefined) return;
+        if (names.get(room.data.roomId) !== room.data.name)
+          say(
+            `room        ${room.data.name} (${room.data.channel.protocol} ${room.data.channel.kind ?? ''}) on ${topic}`,
+          );
+        names.set(room.data.roomId, room.data.name);
+        return;
+      }
+      const parsed = ClassificationV1.safeParse(value);
       if (!parsed.success || !rooms.has(parsed.data.message.roomId)) return;
       const c = parsed.data;
       labels.set(c.message.eventId, c);
-      const who = rooms.get(c.message.roomId)?.conversation ?? '';
+      const { sender } = c.message;
+      const who = sender.side === 'business' ? `staff (${sender.userId})` : (sender.displayName ?? sender.userId);
       say(
         c.kind === 'label'
-          ? `classified  ${who}: ${c.intent.label} / ${c.sentiment.label} (${c.lineage.backend} ${c.lineage.model}) «${clip(c.message.text, 40)}»`
-          : `classified  ${who}: a message was retracted (redaction)`,
+          ? `classified  [${nameOf(c.message.roomId)}] ${who}: ${c.intent.label} / ${c.sentiment.label} (${c.lineage.backend} ${c.lineage.model}) «${clip(c.message.text, 40)}»`
+          : `classified  [${nameOf(c.message.roomId)}] a message was retracted (redaction)`,
       );
     },
   });
@@ -135,8 +150,9 @@ async function follow(sent: Sent[], ndjson: string | undefined, start: number): 
       if (entry.kind === 'followUp') say(`crm         follow-up task: ${String(entry.record.title)}`);
       else if (entry.kind === 'message')
         say(
-          `crm         chat message ${entry.key.slice(0, 16)}… → ${String(entry.record.contactKey)} (${String(entry.record.intent)})`,
+          `crm         chat message ${entry.key.slice(0, 16)}… in ${String(entry.record.room)} → ${String(entry.record.contactKey)} (${String(entry.record.intent)})`,
         );
+      else if (entry.kind === 'room') say(`crm         room ${roomId} renamed to ${String(entry.record.name)}`);
     }
   };
   const expected = sent.reduce((n, s) => n + s.expected, 0);
@@ -164,8 +180,13 @@ async function follow(sent: Sent[], ndjson: string | undefined, start: number): 
     const intents = own.map((c) => `${c.intent.label}/${c.sentiment.label}`).join(', ');
     const tasks = crm.filter((e) => e.kind === 'followUp' && e.record.roomId === s.roomId).length;
     say(
-      `  ${s.conversation}: ${String(s.expected)} messages, labels: ${intents || '—'}; follow-up tasks: ${String(tasks)}`,
+      `  ${nameOf(s.roomId)}: ${String(s.expected)} messages, labels: ${intents || '—'}; follow-up tasks: ${String(tasks)}`,
     );
+  }
+  const unnamed = sent.filter((s) => !names.has(s.roomId));
+  if (unnamed.length > 0) {
+    say(`no record on ${TOPICS.matrixRooms} for: ${unnamed.map((s) => s.roomId).join(', ')}`);
+    process.exitCode = 1;
   }
   say(ndjson ? `CRM records: ${ndjson}` : `CRM records: in Twenty at ${process.env.PARLEY_TWENTY_URL ?? ''}`);
 }
