@@ -14,8 +14,18 @@ import type { ingestSettings } from './settings.ts';
 
 export type IngestConfig = z.output<z.ZodObject<typeof ingestSettings>>;
 
+/** The settings that say who is who (the `inspect` command reads only these). */
+export type IdentitySettings = Pick<
+  IngestConfig,
+  | 'PARLEY_GHOST_RULES'
+  | 'PARLEY_CUSTOMER_USERS_REGEX'
+  | 'PARLEY_BUSINESS_USERS_REGEX'
+  | 'PARLEY_NAME_DECORATIONS'
+  | 'PARLEY_BRIDGE_BOTS_REGEX'
+>;
+
 /** Who is a ghost, and who is the customer: from settings, shared by every ingest mode. */
-export function identityFromSettings(config: IngestConfig): IdentityContext {
+export function identityFromSettings(config: IdentitySettings): IdentityContext {
   let ghostRules = DEFAULT_GHOST_RULES;
   try {
     if (config.PARLEY_GHOST_RULES) ghostRules = parseGhostRules(config.PARLEY_GHOST_RULES);

@@ -63,6 +63,8 @@ export class MessageClassifier {
   async handle(event: MatrixEventV1): Promise<TopicRecord[]> {
     switch (event.kind) {
       case 'message':
+        // A bridge's own notice in a ghost's name ("Failed to bridge photo, …") is not the customer's words.
+        if (event.message?.msgtype === 'm.notice' && event.sender.isBridgeGhost) return [];
         return this.label(this.messageOf(event, event.eventId), event.eventId);
       case 'edit': {
         const target = event.relation?.eventId;

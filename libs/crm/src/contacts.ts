@@ -10,14 +10,15 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 export function contactOf(sender: SenderInfo, protocol: string): ContactRecord | undefined {
   if (sender.side === 'business') return undefined;
   if (sender.side === 'unknown' && !sender.isBridgeGhost) return undefined;
-  const whatsappId =
-    protocol === 'whatsapp' && sender.remoteUserId !== undefined && E164.test(sender.remoteUserId)
-      ? sender.remoteUserId
-      : undefined;
+  const whatsapp = protocol === 'whatsapp' ? sender.remoteUserId : undefined;
+  const whatsappId = whatsapp !== undefined && E164.test(whatsapp) ? whatsapp : undefined;
+  // mautrix-whatsapp names LID ghosts "lid-<digits>": the number is hidden.
+  const whatsappLid = /^lid-(\d+)$/.exec(whatsapp ?? '')?.[1];
   return {
     key: whatsappId === undefined ? `matrix:${sender.userId}` : `whatsapp:${whatsappId}`,
     matrixId: sender.userId,
     ...(whatsappId === undefined ? {} : { whatsappId }),
+    ...(whatsappLid === undefined ? {} : { whatsappLid }),
     ...splitName(sender.displayName),
   };
 }

@@ -3,7 +3,7 @@
  * its customer, the current conversation episode and the oldest customer message still unanswered.
  */
 export interface RoomMemory {
-  customer?: { key: string; matrixId?: string; whatsappId?: string };
+  customer?: { key: string; matrixId?: string; whatsappId?: string; whatsappLid?: string };
   episodeStart?: string;
   lastMessageAt?: string;
   /** Rule ids that already created a task in this episode. */

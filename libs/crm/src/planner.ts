@@ -44,7 +44,12 @@ export class CrmPlanner {
       // Spaces, the bridge's management room, status broadcasts and newsletters are not conversations.
       if (message.channel.conversation === false) continue;
       const memory = this.conversations.observe(message.roomId, message.sentAt);
-      const sender = contactOf(message.sender, message.channel.protocol);
+      const sender = this.samePersonInDm(
+        contactOf(message.sender, message.channel.protocol),
+        message,
+        memory,
+        message.roomId,
+      );
       if (sender !== undefined && memory.customer?.key !== sender.key) {
         memory.customer = identity(sender);
       }
@@ -154,6 +159,31 @@ export class CrmPlanner {
     return { contacts: [...contacts.values()], messages: [], followUps };
   }
 
+  /**
+   * In a WhatsApp DM the customer is the chat partner, whichever ghost speaks for them: mautrix-whatsapp
+   * v26.08 moves DMs from the phone-number ghost to a LID ghost, which hides the number. A LID ghost in
+   * a DM whose customer has a number (from an earlier message, or the chat's own JID) is that customer:
+   * one contact, with the number it had and the LID beside it. A replay decides the same way.
+   */
+  private samePersonInDm(
+    sender: ContactRecord | undefined,
+    message: ClassificationV1['message'],
+    memory: RoomMemory,
+    roomId: string,
+  ): ContactRecord | undefined {
+    const dm = message.channel.kind === 'dm' || message.channel.roomType === 'dm';
+    if (sender === undefined || !dm || sender.whatsappId !== undefined || sender.whatsappLid === undefined)
+      return sender;
+    const phone = memory.customer?.whatsappId ?? whatsappIdFromChat(message.channel.remoteChatId);
+    if (phone === undefined) return sender;
+    const merged: ContactRecord = { ...sender, key: `whatsapp:${phone}`, whatsappId: phone };
+    if (memory.customer?.whatsappLid !== sender.whatsappLid) {
+      memory.customer = identity(merged);
+      this.conversations.markChanged(roomId);
+    }
+    return merged;
+  }
+
   private customerOf(roomId: string, memory: RoomMemory, remoteChatId: string | undefined) {
     if (memory.customer) return memory.customer;
     const whatsappId = whatsappIdFromChat(remoteChatId);
@@ -242,10 +272,16 @@ export class CrmPlanner {
 }
 
 /** Only who the contact is: writing it sets no name and no labels. */
-function identity(customer: { key: string; matrixId?: string; whatsappId?: string }): ContactRecord {
+function identity(customer: {
+  key: string;
+  matrixId?: string;
+  whatsappId?: string;
+  whatsappLid?: string;
+}): ContactRecord {
   return {
     key: customer.key,
     ...(customer.matrixId === undefined ? {} : { matrixId: customer.matrixId }),
     ...(customer.whatsappId === undefined ? {} : { whatsappId: customer.whatsappId }),
+    ...(customer.whatsappLid === undefined ? {} : { whatsappLid: customer.whatsappLid }),
   };
 }

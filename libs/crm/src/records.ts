@@ -8,6 +8,8 @@ export interface ContactRecord {
   key: string;
   matrixId?: string;
   whatsappId?: string;
+  /** WhatsApp's hidden id (LID, digits) of a customer whose number the bridge no longer shows. */
+  whatsappLid?: string;
   firstName?: string;
   lastName?: string;
   lastIntent?: string;

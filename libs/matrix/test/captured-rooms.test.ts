@@ -1,18 +1,17 @@
 // The rooms the real mautrix-whatsapp v0.2608.0 made (test/fixtures), through ingest's own pipeline.
 import { readFileSync } from 'node:fs';
 import { MatrixEventV1, RoomStateV1, TOPICS, type TopicRecord } from '@parley/contracts';
+import { capturedRoomsPath } from '@parley/testing';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_GHOST_RULES, DEFAULT_SIDE_RULE, EventPipeline, RoomStateCache } from '../src/index.ts';
 
 type Capture = Record<string, { state: unknown[]; timeline: unknown[] }>;
-const load = (file: string): Capture =>
-  JSON.parse(
-    readFileSync(new URL(`./fixtures/mautrix-whatsapp-v0.2608.0/${file}`, import.meta.url), 'utf8'),
-  ) as Capture;
+const load = (file: 'rooms-a.json' | 'rooms-b.json'): Capture =>
+  JSON.parse(readFileSync(capturedRoomsPath(file), 'utf8')) as Capture;
 
 const BUSINESS_GHOSTS = ['@whatsapp_4930000000:parley.localhost', '@whatsapp_lid-200000000000001:parley.localhost'];
 
-async function ingest(file: string): Promise<TopicRecord[]> {
+async function ingest(file: 'rooms-a.json' | 'rooms-b.json'): Promise<TopicRecord[]> {
   const pipeline = new EventPipeline({
     homeserver: 'parley.localhost',
     identity: { ghostRules: DEFAULT_GHOST_RULES, sideRule: DEFAULT_SIDE_RULE },
@@ -38,7 +37,7 @@ const eventsOf = (records: TopicRecord[]) =>
   records.filter((r) => r.topic === TOPICS.matrixEvents).map((r) => MatrixEventV1.parse(r.value));
 const latest = (rooms: RoomStateV1[]) => new Map(rooms.map((room) => [room.roomId, room]));
 
-describe.each(['rooms-a.json', 'rooms-b.json'])('the real bridge’s rooms (%s) through the pipeline', (file) => {
+describe.each(['rooms-a.json', 'rooms-b.json'] as const)('the real bridge’s rooms (%s) through the pipeline', (file) => {
   it('puts every room on the rooms topic, undecorated, with its kind, and never the same state twice', async () => {
     const records = await ingest(file);
     const rooms = roomsOf(records);

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { LabelV1, MatrixEventV1, RetractionV1, Sentiment } from '@parley/contracts';
 import { uniqueName } from './unique.ts';
 
@@ -106,3 +107,7 @@ export function sampleRetraction(label: LabelV1, redactionEventId = `$${uniqueNa
     classifiedAt: new Date(Date.parse(label.message.sentAt) + 60_000).toISOString(),
   };
 }
+
+/** A file of rooms the real mautrix-whatsapp v0.2608.0 made (see fixtures/mautrix-whatsapp-v0.2608.0). */
+export const capturedRoomsPath = (file: 'rooms-a.json' | 'rooms-b.json'): string =>
+  fileURLToPath(new URL(`../fixtures/mautrix-whatsapp-v0.2608.0/${file}`, import.meta.url));

@@ -22,7 +22,13 @@ export { waitFor } from './wait.ts';
 export { runServiceToExit, spawnService, type ServiceProcess, type SpawnServiceOptions } from './service-process.ts';
 export { describeServiceLifecycle } from './service-lifecycle-suite.ts';
 export { freePort } from './ports.ts';
-export { sampleLabel, sampleMatrixEvent, sampleRetraction, type SampleLabelOptions } from './fixtures.ts';
+export {
+  capturedRoomsPath,
+  sampleLabel,
+  sampleMatrixEvent,
+  sampleRetraction,
+  type SampleLabelOptions,
+} from './fixtures.ts';
 export { FakeWhatsappBridge } from './fake-whatsapp-bridge.ts';
 export {
   appserviceIngestEnv,

@@ -108,6 +108,13 @@ export function parleySchema(intents: readonly string[]): WorkspaceSchema {
           isUnique: true,
           description: 'WhatsApp number in E.164',
         },
+        {
+          name: 'whatsappLid',
+          label: 'WhatsApp LID',
+          type: 'TEXT',
+          isUnique: true,
+          description: "WhatsApp's hidden user id (LID), kept beside the number when the bridge moves to it",
+        },
         intentField('lastIntent', 'Last intent'),
         sentimentField('lastSentiment', 'Last sentiment'),
         { name: 'lastContactAt', label: 'Last contact', type: 'DATE_TIME', description: 'When the person last wrote' },

@@ -222,7 +222,7 @@ export class TwentyTarget implements CrmTarget {
       );
       return recordsOf(body)[0];
     };
-    const byWhatsapp = await find('whatsappId', contact.whatsappId);
+    const byWhatsapp = (await find('whatsappId', contact.whatsappId)) ?? (await find('whatsappLid', contact.whatsappLid));
     const byMatrix = await find('matrixId', contact.matrixId);
     const target = byWhatsapp ?? byMatrix;
     if (target === undefined || typeof target.id !== 'string')
@@ -329,11 +329,7 @@ interface MergedContact {
 function mergeByIdentity(contacts: readonly ContactRecord[]): MergedContact[] {
   const merged: MergedContact[] = [];
   for (const contact of contacts) {
-    const matching = merged.filter(
-      (m) =>
-        (contact.whatsappId !== undefined && m.contact.whatsappId === contact.whatsappId) ||
-        (contact.matrixId !== undefined && m.contact.matrixId === contact.matrixId),
-    );
+    const matching = merged.filter((m) => sharesIdentity(m.contact, contact));
     if (matching.length === 0) {
       merged.push({ contact, keys: [contact.key] });
       continue;
@@ -351,12 +347,16 @@ function mergeByIdentity(contacts: readonly ContactRecord[]): MergedContact[] {
   return merged;
 }
 
-/** The record is this contact's person: it holds the contact's WhatsApp id or Matrix id. */
+const IDENTITY_KEYS = ['whatsappId', 'whatsappLid', 'matrixId'] as const;
+
+/** Two contacts, or a person record and a contact, are one person when they share a unique id. */
+function sharesIdentity(a: Partial<Record<(typeof IDENTITY_KEYS)[number], unknown>>, contact: ContactRecord): boolean {
+  return IDENTITY_KEYS.some((key) => contact[key] !== undefined && a[key] === contact[key]);
+}
+
+/** The record is this contact's person: it holds one of the contact's WhatsApp number, LID or Matrix id. */
 function sameIdentity(record: Json, contact: ContactRecord): boolean {
-  return (
-    (contact.whatsappId !== undefined && record.whatsappId === contact.whatsappId) ||
-    (contact.matrixId !== undefined && record.matrixId === contact.matrixId)
-  );
+  return sharesIdentity(record, contact);
 }
 
 function intentsOf(batch: CrmBatch): Set<string> {
@@ -379,6 +379,7 @@ function personInput(contact: ContactRecord): Json {
         primaryPhoneCallingCode: `+${phone.countryCallingCode}`,
       };
   }
+  if (contact.whatsappLid !== undefined) input.whatsappLid = contact.whatsappLid;
   if (contact.firstName !== undefined) input.name = { firstName: contact.firstName, lastName: contact.lastName ?? '' };
   if (contact.lastIntent !== undefined) input.lastIntent = optionValue(contact.lastIntent);
   if (contact.lastSentiment !== undefined) input.lastSentiment = optionValue(contact.lastSentiment);
