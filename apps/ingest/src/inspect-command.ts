@@ -43,6 +43,8 @@ export function readEvents(text: string): Batch[] {
     return [{ roomId: '', state: [], timeline: events }];
   }
   if (Array.isArray(parsed)) return [{ roomId: '', state: [], timeline: parsed }];
+  // A file of one JSON line is one event.
+  if (isRecord(parsed) && typeof parsed.type === 'string') return [{ roomId: '', state: [], timeline: [parsed] }];
   if (isRecord(parsed))
     return Object.entries(parsed).map(([roomId, room]) => {
       if (!isRecord(room) || !Array.isArray(room.timeline))
@@ -118,6 +120,7 @@ export async function inspectCommand(
   let identity;
   try {
     const settings = z.object(ingestSettings).pick({
+      PARLEY_BRIDGE_REGISTRATION_FILES: true,
       PARLEY_GHOST_RULES: true,
       PARLEY_CUSTOMER_USERS_REGEX: true,
       PARLEY_BUSINESS_USERS_REGEX: true,

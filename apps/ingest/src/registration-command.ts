@@ -1,13 +1,17 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createRegistration, registrationYaml } from '@parley/matrix';
+import { createRegistration, readBridgeRegistration, registrationYaml } from '@parley/matrix';
 
 const USAGE = `usage: parley-ingest registration --url URL [options]
 Writes an appservice registration with fresh random tokens, for Synapse's app_service_config_files.
   --url URL              where the homeserver reaches ingest (required), e.g. http://ingest:8080
   --id ID                appservice id (default: parley)
   --sender LOCALPART     the appservice's own user (default: parley)
-  --users REGEX          users namespace to watch, non-exclusive; repeatable (default: @whatsapp_.*)
+  --users REGEX          users namespace to watch, non-exclusive; repeatable (default: @whatsapp_.*, or the
+                         namespaces of the --bridge-registration files)
+  --bridge-registration FILE
+                         a bridge's own registration (mautrix: registration.yaml); its user namespaces are
+                         watched, so any username_template works; repeatable
   --rooms REGEX          rooms namespace to watch, non-exclusive; repeatable (default: none)
   --no-ephemeral         do not ask for receipts and typing
   --output FILE          write here (mode 0600) instead of standard output`;
@@ -23,6 +27,7 @@ export function registrationCommand(args: string[]): number {
         id: { type: 'string', default: 'parley' },
         sender: { type: 'string', default: 'parley' },
         users: { type: 'string', multiple: true },
+        'bridge-registration': { type: 'string', multiple: true },
         rooms: { type: 'string', multiple: true },
         'no-ephemeral': { type: 'boolean', default: false },
         output: { type: 'string' },
@@ -51,12 +56,22 @@ export function registrationCommand(args: string[]): number {
       return 2;
     }
   }
+  const bridgeRegexes: string[] = [];
+  for (const file of values['bridge-registration'] ?? []) {
+    try {
+      bridgeRegexes.push(...readBridgeRegistration(readFileSync(file, 'utf8'), file).userRegexes);
+    } catch (error) {
+      process.stderr.write(`${(error as Error).message}\n`);
+      return 2;
+    }
+  }
+  const users = [...(values.users ?? []), ...bridgeRegexes];
   const yaml = registrationYaml(
     createRegistration({
       id: values.id,
       url: values.url,
       senderLocalpart: values.sender,
-      userRegexes: values.users ?? ['@whatsapp_.*'],
+      userRegexes: users.length > 0 ? users : ['@whatsapp_.*'],
       roomRegexes: values.rooms ?? [],
       receiveEphemeral: !values['no-ephemeral'],
     }),

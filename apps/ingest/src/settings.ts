@@ -48,6 +48,11 @@ export const ingestSettings = {
   PARLEY_KAFKA_PARTITIONS: setting.positiveInt(6),
   PARLEY_PUBLISH_TIMEOUT_MS: setting.positiveInt(30_000),
   PARLEY_GHOST_RULES: z.string().optional(),
+  /**
+   * Bridges' own registration files (comma-separated): their ghost namespaces become ghost rules (before
+   * PARLEY_GHOST_RULES and the defaults) and users ingest may read rooms as, whatever username_template.
+   */
+  PARLEY_BRIDGE_REGISTRATION_FILES: setting.list().optional(),
   PARLEY_CUSTOMER_USERS_REGEX: regex.optional(),
   PARLEY_BUSINESS_USERS_REGEX: regex.optional(),
   /** Bridge decorations removed from room and display names, as protocol=regex pairs (default " (WA)" etc.). */

@@ -35,6 +35,11 @@ export {
   type RoomView,
 } from './room-state-cache.ts';
 export { HomeserverClient, HomeserverError, type HomeserverClientOptions } from './appservice/homeserver-client.ts';
+export {
+  BridgeRegistrationError,
+  readBridgeRegistration,
+  type BridgeRegistration,
+} from './appservice/bridge-registration.ts';
 export { deadLetterRecord, ephemeralRecord, eventRecord, roomStateRecord } from './appservice/records.ts';
 export {
   createRegistration,

@@ -222,7 +222,8 @@ export class TwentyTarget implements CrmTarget {
       );
       return recordsOf(body)[0];
     };
-    const byWhatsapp = (await find('whatsappId', contact.whatsappId)) ?? (await find('whatsappLid', contact.whatsappLid));
+    const byWhatsapp =
+      (await find('whatsappId', contact.whatsappId)) ?? (await find('whatsappLid', contact.whatsappLid));
     const byMatrix = await find('matrixId', contact.matrixId);
     const target = byWhatsapp ?? byMatrix;
     if (target === undefined || typeof target.id !== 'string')
