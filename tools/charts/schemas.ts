@@ -35,6 +35,7 @@ const ingest = serviceChart(
         id: string('Appservice id', { minLength: 1 }),
         senderLocalpart: string('Localpart of the appservice bot', { minLength: 1 }),
         userNamespaces: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+        receiveEphemeral: boolean('Ask the homeserver for receipts and typing (parley.matrix.ephemeral.v1)'),
         url: string('URL Synapse pushes to; empty uses the Service'),
         ...secretPair('key registration.yaml'),
         asToken: string('as_token inline; empty generates one'),
@@ -138,8 +139,14 @@ const mautrix = common(
     permissions: freeMap('Bridge permissions by user id, server name or *', { enum: ['relay', 'user', 'admin'] }),
     postgres: postgres('mautrix_whatsapp'),
     logLevel: { enum: ['trace', 'debug', 'info', 'warn', 'error'] },
+    doublePuppet: closed(
+      {
+        enabled: boolean('Render a double-puppet registration and give the bridge its token'),
+        existingSecret: string('Secret with the double-puppet as_token (key as_token)'),
+      },
+      'Double puppeting for staff',
+    ),
     service: closed({ port: integer('Appservice port', 1, { maximum: 65535 }) }),
-    serviceMonitor,
   },
   'mautrix/whatsapp',
 );

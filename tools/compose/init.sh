@@ -1,6 +1,6 @@
 #!/bin/sh
 # The docker compose stack's init job: makes the tokens, the two appservice registrations (Parley's and
-# the bridge's), Synapse's homeserver.yaml and the bridge's config, once, into the shared config volume.
+# the bridge's, and the double-puppet one), Synapse's homeserver.yaml and the bridge's config, once, into the shared config volume.
 # A second run changes nothing. Usage (in compose): sh /init/init.sh   with CONFIG_DIR (default /config).
 set -eu
 CONFIG_DIR="${CONFIG_DIR:-/config}"
@@ -17,19 +17,24 @@ mkdir -p "$CONFIG_DIR/appservices" "$CONFIG_DIR/synapse" "$CONFIG_DIR/whatsapp"
 escaped_domain=$(printf '%s' "$SERVER_NAME" | sed 's/\./\\\\./g')
 
 PARLEY_AS=$(token); PARLEY_HS=$(token)
-cat >"$CONFIG_DIR/appservices/parley.yaml" <<YAML
-id: parley
-url: http://ingest:8080
-as_token: "$PARLEY_AS"
-hs_token: "$PARLEY_HS"
-sender_localpart: parley
+# Parley's registration is generated from the same defaults as ingest's registration command.
+sed -e "s/PARLEY_AS_TOKEN/$PARLEY_AS/" -e "s/PARLEY_HS_TOKEN/$PARLEY_HS/" "$(dirname "$0")/parley-registration.yaml" \
+  >"$CONFIG_DIR/appservices/parley.yaml"
+
+# Double puppeting for staff: a registration without a URL over the homeserver's users; the bridge
+# acts as staff with its token, so what they send from their own phone shows as theirs.
+DP_AS=$(token)
+cat >"$CONFIG_DIR/appservices/doublepuppet.yaml" <<YAML
+id: doublepuppet
+url: null
+as_token: "$DP_AS"
+hs_token: "$(token)"
+sender_localpart: "$(token | cut -c1-16)"
 rate_limited: false
 namespaces:
   users:
-    - regex: "@whatsapp_.*"
+    - regex: "@.*:$escaped_domain"
       exclusive: false
-  aliases: []
-  rooms: []
 YAML
 
 WA_AS=$(token); WA_HS=$(token)
@@ -85,6 +90,7 @@ enable_registration: false
 app_service_config_files:
   - /config/appservices/parley.yaml
   - /config/appservices/whatsapp.yaml
+  - /config/appservices/doublepuppet.yaml
 YAML
 
 cat >"$CONFIG_DIR/whatsapp/config.yaml" <<YAML
@@ -108,6 +114,9 @@ bridge:
   command_prefix: "!wa"
   permissions:
     "$SERVER_NAME": user
+double_puppet:
+  secrets:
+    "$SERVER_NAME": "as_token:$DP_AS"
 encryption:
   allow: false
 logging:

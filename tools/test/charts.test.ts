@@ -180,6 +180,27 @@ describe('Helm charts (real Helm, offline Kubernetes schemas)', () => {
     expect(synapse.data['homeserver.yaml']).toContain('server_name: chat.example.com');
     const bridge = manifests.find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'parley-mautrix-whatsapp');
     expect(bridge.data['config.yaml']).toContain('domain: "chat.example.com"');
+    // The bridge lets the homeserver's own users in (not example.org), and double-puppets staff.
+    const bridgeConfig: any = parseManifests(bridge.data['config.yaml'])[0];
+    expect(bridgeConfig.bridge.permissions).toEqual({ 'chat.example.com': 'user' });
+    expect(Object.keys(bridgeConfig.double_puppet.secrets)).toEqual(['chat.example.com']);
+    const dp = manifests.find((m) => m.kind === 'Secret' && m.metadata.name === 'parley-mautrix-whatsapp-doublepuppet');
+    expect(parseManifests(dp.stringData['registration.yaml'])[0]).toMatchObject({ url: null });
+    const synapseDeployment = manifests.find((m) => m.kind === 'Deployment' && m.metadata.name === 'parley-synapse');
+    expect(JSON.stringify(synapseDeployment.spec.template.spec.volumes)).toContain(
+      'parley-mautrix-whatsapp-doublepuppet',
+    );
+    const bridgeDeployment = manifests.find(
+      (m) => m.kind === 'Deployment' && m.metadata.name === 'parley-mautrix-whatsapp',
+    );
+    const probes = bridgeDeployment.spec.template.spec.containers[0];
+    expect([probes.livenessProbe.httpGet.path, probes.readinessProbe.httpGet.path]).toEqual([
+      '/_matrix/mau/live',
+      '/_matrix/mau/ready',
+    ]);
+    // The ingest registration asks for receipts and typing.
+    const registration = manifests.find((m) => m.kind === 'Secret' && m.metadata.name === 'parley-ingest-registration');
+    expect(parseManifests(registration.stringData['registration.yaml'])[0]).toMatchObject({ receive_ephemeral: true });
   });
 
   it('validates the plain manifests of k8s/ and lists each in the kustomization', () => {

@@ -1,6 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createRegistration, readBridgeRegistration, registrationYaml } from '@parley/matrix';
+import {
+  createRegistration,
+  PARLEY_REGISTRATION_DEFAULTS,
+  readBridgeRegistration,
+  registrationYaml,
+} from '@parley/matrix';
 
 const USAGE = `usage: parley-ingest registration --url URL [options]
 Writes an appservice registration with fresh random tokens, for Synapse's app_service_config_files.
@@ -24,8 +29,8 @@ export function registrationCommand(args: string[]): number {
       args,
       options: {
         url: { type: 'string' },
-        id: { type: 'string', default: 'parley' },
-        sender: { type: 'string', default: 'parley' },
+        id: { type: 'string', default: PARLEY_REGISTRATION_DEFAULTS.id },
+        sender: { type: 'string', default: PARLEY_REGISTRATION_DEFAULTS.senderLocalpart },
         users: { type: 'string', multiple: true },
         'bridge-registration': { type: 'string', multiple: true },
         rooms: { type: 'string', multiple: true },
@@ -71,9 +76,9 @@ export function registrationCommand(args: string[]): number {
       id: values.id,
       url: values.url,
       senderLocalpart: values.sender,
-      userRegexes: users.length > 0 ? users : ['@whatsapp_.*'],
+      userRegexes: users.length > 0 ? users : [...PARLEY_REGISTRATION_DEFAULTS.userRegexes],
       roomRegexes: values.rooms ?? [],
-      receiveEphemeral: !values['no-ephemeral'],
+      receiveEphemeral: PARLEY_REGISTRATION_DEFAULTS.receiveEphemeral && !values['no-ephemeral'],
     }),
   );
   if (values.output) writeFileSync(values.output, yaml, { mode: 0o600 });

@@ -43,6 +43,7 @@ export {
 export { deadLetterRecord, ephemeralRecord, eventRecord, roomStateRecord } from './appservice/records.ts';
 export {
   createRegistration,
+  PARLEY_REGISTRATION_DEFAULTS,
   registrationYaml,
   type Registration,
   type RegistrationOptions,

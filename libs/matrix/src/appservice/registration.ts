@@ -31,15 +31,29 @@ export interface Registration {
 const token = () => randomBytes(32).toString('base64url');
 
 /**
+ * Parley's registration, as the CLI writes it by default; the ingest chart's defaults and the compose
+ * init's template (generated from this by tools/charts/generate.ts) match it, and a test compares all three.
+ */
+export const PARLEY_REGISTRATION_DEFAULTS = {
+  id: 'parley',
+  senderLocalpart: 'parley',
+  userRegexes: ['@whatsapp_.*'],
+  receiveEphemeral: true,
+} as const;
+
+/**
  * A registration for Synapse's app_service_config_files with fresh random tokens. Namespaces are
  * non-exclusive: the bridge owns its ghosts; Parley only receives the events of rooms they are in.
  */
-export function createRegistration(options: RegistrationOptions): Registration {
+export function createRegistration(
+  options: RegistrationOptions,
+  tokens: { as: string; hs: string } = { as: token(), hs: token() },
+): Registration {
   return {
     id: options.id,
     url: options.url,
-    as_token: token(),
-    hs_token: token(),
+    as_token: tokens.as,
+    hs_token: tokens.hs,
     sender_localpart: options.senderLocalpart,
     rate_limited: false,
     receive_ephemeral: options.receiveEphemeral,
