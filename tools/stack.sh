@@ -19,14 +19,22 @@ declare -A service_port=([ingest]=8081 [classifier]=8082 [crm-sink]=8083)
 APPSERVICE_DIR="$PARLEY_RUN/$PARLEY_INSTANCE/appservices"
 REGISTRATION="$APPSERVICE_DIR/parley.yaml"
 
-# ingest's appservice registration, made once by ingest's own CLI, and the demo's imitation WhatsApp
-# bridge's; Synapse loads both at start-up.
+# ingest's appservice registration, made by ingest's own CLI (watching the imitation bridge's ghosts and,
+# from its registration file, the real bridge's), the demo's imitation WhatsApp bridge's, and the real
+# mautrix-whatsapp's; Synapse loads them at start-up.
 DEMO_BRIDGE_REGISTRATION="$APPSERVICE_DIR/whatsapp-demo.yaml"
+REAL_BRIDGE_REGISTRATION="$APPSERVICE_DIR/mautrix-whatsapp.yaml"
+# The real bridge's users must not overlap the imitation's (@whatsapp_…): it uses @wa_… and @wabot.
+export MAUTRIX_USERNAME_TEMPLATE='wa_{{.}}' MAUTRIX_BOT=wabot MAUTRIX_ID=whatsapp-real
 ensure_registration() {
   mkdir -p "$APPSERVICE_DIR"
-  if [[ ! -f "$REGISTRATION" ]]; then
+  if [[ ! -f "$REGISTRATION" || ( -f "$REAL_BRIDGE_REGISTRATION" && "$REAL_BRIDGE_REGISTRATION" -nt "$REGISTRATION" ) ]]; then
+    local bridge_args=()
+    [[ -f "$REAL_BRIDGE_REGISTRATION" ]] && bridge_args=(--bridge-registration "$REAL_BRIDGE_REGISTRATION")
+    # New tokens: an ingest still running with the old ones is restarted by service_up.
+    stop_pidfile "$SERVICES_DIR/ingest.pid" 30
     node --conditions=@parley/source apps/ingest/src/main.ts registration \
-      --url "http://127.0.0.1:${service_port[ingest]}" --output "$REGISTRATION" \
+      --url "http://127.0.0.1:${service_port[ingest]}" --users '@whatsapp_.*' "${bridge_args[@]}" --output "$REGISTRATION" \
       || die "could not write the appservice registration"
   fi
   node --conditions=@parley/source tools/demo/run.ts registration --output "$DEMO_BRIDGE_REGISTRATION" \
@@ -58,7 +66,8 @@ service_up() {
     PARLEY_AS_REGISTRATION_FILE="$REGISTRATION" \
     PARLEY_OLLAMA_URL="$(env_get "$PARLEY_RUN/$PARLEY_INSTANCE/ollama/env" OLLAMA_URL)" \
     PARLEY_NDJSON_PATH="${PARLEY_NDJSON_PATH:-$SERVICES_DIR/crm-records.ndjson}" \
-    PARLEY_BUSINESS_USERS_REGEX="${PARLEY_BUSINESS_USERS_REGEX:-^@(?!whatsapp)}" \
+    PARLEY_BUSINESS_USERS_REGEX="${PARLEY_BUSINESS_USERS_REGEX:-^@(?!whatsapp|wa_)}" \
+    PARLEY_BRIDGE_REGISTRATION_FILES="$REAL_BRIDGE_REGISTRATION" \
     start_daemon "$pidfile" "$logfile" node "apps/$name/dist/main.js"
   if ! wait_until 30 "$name /healthz" http_ok "http://127.0.0.1:$port/healthz"; then
     show_log_tail "$logfile"; die "$name did not start"
@@ -87,7 +96,29 @@ print_status() {
       printf '%-12s %-8s\n' "$name" down
     fi
   done
+  if bash tools/env/mautrix-whatsapp.sh status >/dev/null 2>&1; then
+    printf '%-12s %-8s %s\n' mautrix-wa running "$(bash tools/env/mautrix-whatsapp.sh env | sed -n 's/^MAUTRIX_WHATSAPP_URL=//p')  (bot $(bash tools/env/mautrix-whatsapp.sh env | sed -n 's/^MAUTRIX_WHATSAPP_BOT=//p'))"
+  else
+    printf '%-12s %-8s\n' mautrix-wa stopped
+  fi
   echo
+}
+
+# The real mautrix-whatsapp beside the imitation: built once (about 4 minutes), configured for this
+# Synapse (its registration goes where Synapse loads registrations, which restarts Synapse once), started.
+real_bridge_up() {
+  local synapse_env="$PARLEY_RUN/$PARLEY_INSTANCE/synapse/env" url domain
+  url="$(env_get "$synapse_env" SYNAPSE_URL)"; domain="$(env_get "$synapse_env" SYNAPSE_SERVER_NAME)"
+  if [[ ! -f "$REAL_BRIDGE_REGISTRATION" || "$(grep -c "$url" "$PARLEY_RUN/$PARLEY_INSTANCE/mautrix-whatsapp/config.yaml" 2>/dev/null)" == 0 ]]; then
+    MAUTRIX_HOMESERVER_URL="$url" MAUTRIX_DOMAIN="$domain" MAUTRIX_APPSERVICE_DIR="$APPSERVICE_DIR" \
+      bash tools/env/mautrix-whatsapp.sh configure >"$SERVICES_DIR/mautrix-whatsapp.configure.log" 2>&1 \
+      || { cat "$SERVICES_DIR/mautrix-whatsapp.configure.log" >&2; die "configuring mautrix-whatsapp failed"; }
+    ensure_registration
+    bash tools/env/synapse.sh start >"$SERVICES_DIR/synapse.restart.log" 2>&1 \
+      || { cat "$SERVICES_DIR/synapse.restart.log" >&2; die "Synapse did not restart with the bridge's registration"; }
+  fi
+  bash tools/env/mautrix-whatsapp.sh start >"$SERVICES_DIR/mautrix-whatsapp.start.log" 2>&1 \
+    || { cat "$SERVICES_DIR/mautrix-whatsapp.start.log" >&2; die "mautrix-whatsapp did not start"; }
 }
 
 do_up() {
@@ -102,6 +133,9 @@ do_up() {
     bash "tools/env/$c.sh" start >"$SERVICES_DIR/$c.start.log" 2>&1 &
     pids+=($!)
   done
+  log "building the real mautrix-whatsapp bridge (first run only)"
+  bash tools/env/mautrix-whatsapp.sh install >"$SERVICES_DIR/mautrix-whatsapp.install.log" 2>&1 &
+  local bridge_install=$!
   log "building the services"
   npx nx run-many -t build --projects='@parley/ingest,@parley/classifier,@parley/crm-sink' --output-style=static >"$SERVICES_DIR/build.log" 2>&1 \
     || { show_log_tail "$SERVICES_DIR/build.log"; die "build failed"; }
@@ -110,6 +144,8 @@ do_up() {
     wait "${pids[$i]}" || { cat "$SERVICES_DIR/$c.start.log" >&2; die "$c did not start"; }
     i=$((i + 1))
   done
+  wait "$bridge_install" || { cat "$SERVICES_DIR/mautrix-whatsapp.install.log" >&2; die "building mautrix-whatsapp failed"; }
+  real_bridge_up
   local name
   for name in ingest classifier crm-sink; do service_up "$name"; done
   print_status
@@ -123,6 +159,7 @@ do_up() {
 do_down() {
   local name c
   for name in ingest classifier crm-sink; do stop_pidfile "$SERVICES_DIR/$name.pid" 30; done
+  bash tools/env/mautrix-whatsapp.sh stop
   for c in "${components[@]}"; do bash "tools/env/$c.sh" stop; done
   log "stopped"
 }

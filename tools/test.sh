@@ -24,8 +24,8 @@ components=(kafka synapse ollama)
 stop_servers() {
   # Tests that stop a server on purpose run their own instance of it ("test-faults"); the end-to-end
   # test runs its own Kafka and Synapse ("e2e").
-  for instance in "$PARLEY_TEST_INSTANCE" test-faults e2e chaos; do
-    for c in "${components[@]}"; do PARLEY_INSTANCE="$instance" bash tools/env/$c.sh stop >/dev/null 2>&1 || true; done
+  for instance in "$PARLEY_TEST_INSTANCE" test-faults e2e chaos real-bridge; do
+    for c in "${components[@]}" mautrix-whatsapp; do PARLEY_INSTANCE="$instance" bash tools/env/$c.sh stop >/dev/null 2>&1 || true; done
   done
 }
 trap stop_servers EXIT
@@ -37,6 +37,9 @@ done
 # Helm, kubernetes-validate and the operators' CRDs, for the chart and manifest tests.
 bash tools/env/k8s-tools.sh install >"$LOGS/k8s-tools.log" 2>&1 &
 k8s_tools_pid=$!
+# The real mautrix-whatsapp bridge (built from the Go module proxy), for its test.
+bash tools/env/mautrix-whatsapp.sh install >"$LOGS/mautrix-whatsapp.log" 2>&1 &
+bridge_pid=$!
 
 step "npm dependencies"
 source tools/bootstrap/deps.sh
@@ -59,6 +62,9 @@ for c in "${components[@]}"; do
 done
 if ! wait "$k8s_tools_pid"; then
   echo "installing Helm and kubernetes-validate failed:"; cat "$LOGS/k8s-tools.log"; exit 1
+fi
+if ! wait "$bridge_pid"; then
+  echo "building mautrix-whatsapp failed:"; cat "$LOGS/mautrix-whatsapp.log"; exit 1
 fi
 
 step "tests"

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { matrixRequest, MatrixRequestError, type AppserviceRegistration, type TestSynapse } from './synapse.ts';
+
+type MatrixRequest = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => Promise<T>;
 import { uniqueName } from './unique.ts';
 
 /**
@@ -108,11 +110,13 @@ export class FakeWhatsappBridge {
     };
     const stateKey = `${this.hs().serverName}/whatsapp`;
     const name = this.names.get(phone) ?? `+${phone} (WA)`;
+    // The business's own ghost is in every portal (it sends what the business sends from its phone).
+    const own = await this.registerGhost(this.ownNumber, `+${this.ownNumber}`);
     const { room_id: roomId } = await this.as<{ room_id: string }>(undefined, 'POST', '/_matrix/client/v3/createRoom', {
       preset: 'private_chat',
       name,
       topic: 'WhatsApp private chat',
-      invite: [ghost, staffUserId],
+      invite: [ghost, own, staffUserId],
       initial_state: [
         {
           type: 'io.element.functional_members',
@@ -123,6 +127,7 @@ export class FakeWhatsappBridge {
         { type: 'm.bridge', state_key: stateKey, content: bridgeContent },
       ],
     });
+    await this.as(own, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
     await this.as(ghost, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
     return roomId;
   }
@@ -142,13 +147,78 @@ export class FakeWhatsappBridge {
     return event_id;
   }
 
+  /** A message revoked on WhatsApp ("delete for everyone"): a redaction by the ghost, without a reason. */
   async redact(userId: string, roomId: string, eventId: string): Promise<string> {
     const { event_id } = await this.as<{ event_id: string }>(
       userId,
       'PUT',
       `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/redact/${encodeURIComponent(eventId)}/${uniqueName('txn')}`,
-      { reason: 'revoked on WhatsApp' },
+      {},
     );
     return event_id;
+  }
+
+  /** A LID ghost (`@whatsapp_lid-<digits>`), as v26.08 uses for most senders; the number is hidden. */
+  async registerLidGhost(lid: string, name: string): Promise<string> {
+    return this.registerGhost(`lid-${lid}`, name);
+  }
+
+  /** A reply as the real bridge sends it: no fallback text, `m.in_reply_to` and `m.mentions`. */
+  reply(userId: string, roomId: string, eventId: string, text: string): Promise<string> {
+    return this.send(userId, roomId, {
+      msgtype: 'm.text',
+      body: text,
+      'm.mentions': {},
+      'm.relates_to': { 'm.in_reply_to': { event_id: eventId } },
+    });
+  }
+
+  /** A reaction: WhatsApp's emoji keys gain U+FE0F on the way ("👍" arrives as "👍️"). */
+  react(userId: string, roomId: string, eventId: string, emoji: string): Promise<string> {
+    const key = emoji.endsWith('\uFE0F') ? emoji : `${emoji}\uFE0F`;
+    return this.send(
+      userId,
+      roomId,
+      { 'm.relates_to': { rel_type: 'm.annotation', event_id: eventId, key } },
+      'm.reaction',
+    );
+  }
+
+  /** A photo: the caption is the body, an empty string without one. */
+  sendPhoto(userId: string, roomId: string, caption = ''): Promise<string> {
+    return this.send(userId, roomId, {
+      msgtype: 'm.image',
+      body: caption,
+      filename: 'photo.jpg',
+      info: { mimetype: 'image/jpeg', size: 1234, w: 640, h: 480 },
+      url: 'mxc://parley.test/photo',
+      'm.mentions': {},
+    });
+  }
+
+  /** Media the bridge could not download arrives as the bridge's notice, in the ghost's name. */
+  sendFailedMedia(userId: string, roomId: string): Promise<string> {
+    return this.send(userId, roomId, {
+      msgtype: 'm.notice',
+      body: 'Failed to bridge photo, please view it on the WhatsApp app',
+      'm.mentions': {},
+    });
+  }
+
+  /**
+   * What the business sends from its own phone. Without double puppeting the bridge sends it as the
+   * business's own ghost (joined to every portal), with no marker; with it, as the staff member's own
+   * Matrix user, marked `fi.mau.double_puppet_source`.
+   */
+  async sendFromOwnPhone(roomId: string, text: string, doublePuppet?: { request: MatrixRequest }): Promise<string> {
+    if (doublePuppet !== undefined) {
+      const { event_id } = await doublePuppet.request<{ event_id: string }>(
+        'PUT',
+        `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${uniqueName('txn')}`,
+        { msgtype: 'm.text', body: text, 'm.mentions': {}, 'fi.mau.double_puppet_source': 'mautrix-whatsapp' },
+      );
+      return event_id;
+    }
+    return this.send(this.ghost(this.ownNumber), roomId, { msgtype: 'm.text', body: text, 'm.mentions': {} });
   }
 }
