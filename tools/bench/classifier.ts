@@ -45,19 +45,27 @@ async function main(): Promise<void> {
   // Raw Ollama: the same prompts and format, CONCURRENCY requests at a time.
   const format = replyJsonSchema(taxonomy);
   let rawSeconds = 0;
+  const tokens = { prompt: 0, promptNs: 0, generated: 0, generateNs: 0 };
   const runRaw = async (from: number, to: number) => {
     let next = from;
     const start = performance.now();
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         for (let i = next++; i < to; i = next++) {
-          await client.chat({
+          const reply = await client.chat({
             model: DEFAULT_TEST_MODEL,
             messages: buildMessages({ taxonomy, context: [], text: text(i) }),
             format,
             stream: false,
             options: { temperature: 0, seed: 42, num_predict: 96, num_ctx: 2048 },
           });
+          // Ollama's own counts and durations (ns): the model's speed, apart from everything around it.
+          if (i >= 0) {
+            tokens.prompt += reply.prompt_eval_count;
+            tokens.promptNs += reply.prompt_eval_duration;
+            tokens.generated += reply.eval_count;
+            tokens.generateNs += reply.eval_duration;
+          }
         }
       }),
     );
@@ -193,6 +201,8 @@ async function main(): Promise<void> {
 
   const rows: [string, string][] = [
     [`raw Ollama messages/s (concurrency ${CONCURRENCY}, ${DEFAULT_TEST_MODEL})`, rawRate.toFixed(2)],
+    ['model prompt tokens/s (Ollama prompt_eval)', (tokens.prompt / (tokens.promptNs / 1e9)).toFixed(0)],
+    ['model generation tokens/s (Ollama eval)', (tokens.generated / (tokens.generateNs / 1e9)).toFixed(1)],
     ['classifier end to end messages/s', e2eRate.toFixed(2)],
     ['ratio classifier/raw (target >= 0.90)', (e2eRate / rawRate).toFixed(3)],
     ['cached path messages/s (target >= 2000)', cachedRate.toFixed(0)],
