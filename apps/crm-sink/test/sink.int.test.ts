@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { DeadLetterV1, type ClassificationV1, type RoomStateV1 } from '@parley/contracts';
 import {
+  runServiceToExit,
   sampleLabel,
   sampleRetraction,
   startKafka,
@@ -10,7 +11,7 @@ import {
 } from '@parley/testing';
 import { startContractServer, type ContractServer } from '@parley/twenty-contract-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { produce, readiness, sinkEnv, sinkTopics, startSink, waitForCommitted, type SinkTopics } from './harness.ts';
+import { entry, produce, readiness, sinkEnv, sinkTopics, startSink, waitForCommitted, type SinkTopics } from './harness.ts';
 
 const KEY = 'sink-test-key';
 
@@ -264,6 +265,28 @@ describe('crm-sink (real Kafka, Twenty contract server)', () => {
     ).toEqual(new Set([roomOf(1)]));
     const renames = twenty.requests.filter((r) => r.path === '/rest/chatMessages' && r.method === 'GET');
     expect(renames.length).toBeLessThanOrEqual(2);
+  }, 120_000);
+
+  it('keeps writing with a key that may not read the data model, and says so in /readyz', async () => {
+    twenty = await startContractServer({ apiKey: KEY, rateLimits: null });
+    topics = await sinkTopics(kafka);
+    // An admin bootstrapped the workspace; the sink's key may only write records.
+    const admin = await runServiceToExit(
+      entry,
+      { PARLEY_TWENTY_URL: twenty.url, PARLEY_TWENTY_API_KEY: KEY },
+      60_000,
+      ['bootstrap'],
+    );
+    expect(admin.code, admin.stderr).toBe(0);
+    twenty.permissions.dataModel = false;
+    const { sink, env } = await start();
+    await produce(kafka, topics.input, conversations(2, 2, '2026-11-09'));
+    await waitForCommitted(kafka, env.PARLEY_KAFKA_GROUP_ID ?? '', topics.input);
+    expect(twenty.records('chatMessage')).toHaveLength(6);
+    const report = await readiness(sink);
+    expect(report.status).toBe(200);
+    expect(JSON.stringify(report.body)).toContain('lacks the Data model permission');
+    expect(JSON.stringify(sink.logs)).toContain('GET /rest/metadata/objects');
   }, 120_000);
 
   it('stops writing and reports it in /readyz when Twenty rejects the API key', async () => {

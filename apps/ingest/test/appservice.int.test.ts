@@ -195,6 +195,18 @@ describe('ingest as a Matrix appservice (real Synapse, real Kafka)', () => {
       displayName: 'Erika LID',
     });
     expect(byId.get(revoke)).toMatchObject({ kind: 'redaction', redacts: question });
+
+    const member = await bridge.registerLidGhost('122222222222222', 'Gruppen Mitglied');
+    const group = await bridge.createGroupPortal('120363000000000001@g.us', 'Kundengruppe Test', [lid, member], staff.userId);
+    const inGroup = await bridge.send(member, group, { msgtype: 'm.text', body: 'Hallo zusammen' });
+    const [groupMessage] = (await h.eventRecordsOfRoom(group, [inGroup])).filter((e) => e.eventId === inGroup);
+    expect(groupMessage?.channel).toMatchObject({
+      kind: 'group',
+      roomType: 'group',
+      conversation: true,
+      remoteChatId: '120363000000000001@g.us',
+    });
+    expect(groupMessage?.sender).toMatchObject({ side: 'customer', displayName: 'Gruppen Mitglied' });
     // (The personal filtering space has no ghost in it, so the homeserver sends Parley nothing of it;
     // its kind is checked over the captured rooms in libs/matrix and by the inspect command.)
   }, 120_000);

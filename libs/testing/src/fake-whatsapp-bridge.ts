@@ -132,6 +132,34 @@ export class FakeWhatsappBridge {
     return roomId;
   }
 
+  /**
+   * A group portal as the real bridge makes it: m.bridge with the group's JID and name in `channel`, no
+   * room type and no receiver, the group's name as the room name (no decoration), and its members' ghosts.
+   */
+  async createGroupPortal(groupJid: string, name: string, ghosts: readonly string[], staffUserId: string): Promise<string> {
+    const bridgeContent = {
+      bridgebot: this.bot,
+      creator: this.bot,
+      protocol: { id: 'whatsapp', displayname: 'WhatsApp', external_url: 'https://whatsapp.com' },
+      channel: { id: groupJid, displayname: name },
+    };
+    const stateKey = `${this.hs().serverName}/whatsapp`;
+    const own = await this.registerGhost(this.ownNumber, `+${this.ownNumber}`);
+    const { room_id: roomId } = await this.as<{ room_id: string }>(undefined, 'POST', '/_matrix/client/v3/createRoom', {
+      preset: 'private_chat',
+      name,
+      invite: [...ghosts, own, staffUserId],
+      initial_state: [
+        { type: 'io.element.functional_members', state_key: '', content: { service_members: [own, this.bot] } },
+        { type: 'uk.half-shot.bridge', state_key: stateKey, content: bridgeContent },
+        { type: 'm.bridge', state_key: stateKey, content: bridgeContent },
+      ],
+    });
+    for (const user of [own, ...ghosts])
+      await this.as(user, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
+    return roomId;
+  }
+
   async send(
     userId: string,
     roomId: string,
