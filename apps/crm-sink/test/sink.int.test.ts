@@ -11,7 +11,16 @@ import {
 } from '@parley/testing';
 import { startContractServer, type ContractServer } from '@parley/twenty-contract-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { entry, produce, readiness, sinkEnv, sinkTopics, startSink, waitForCommitted, type SinkTopics } from './harness.ts';
+import {
+  entry,
+  produce,
+  readiness,
+  sinkEnv,
+  sinkTopics,
+  startSink,
+  waitForCommitted,
+  type SinkTopics,
+} from './harness.ts';
 
 const KEY = 'sink-test-key';
 
@@ -271,12 +280,9 @@ describe('crm-sink (real Kafka, Twenty contract server)', () => {
     twenty = await startContractServer({ apiKey: KEY, rateLimits: null });
     topics = await sinkTopics(kafka);
     // An admin bootstrapped the workspace; the sink's key may only write records.
-    const admin = await runServiceToExit(
-      entry,
-      { PARLEY_TWENTY_URL: twenty.url, PARLEY_TWENTY_API_KEY: KEY },
-      60_000,
-      ['bootstrap'],
-    );
+    const admin = await runServiceToExit(entry, { PARLEY_TWENTY_URL: twenty.url, PARLEY_TWENTY_API_KEY: KEY }, 60_000, [
+      'bootstrap',
+    ]);
     expect(admin.code, admin.stderr).toBe(0);
     twenty.permissions.dataModel = false;
     const { sink, env } = await start();

@@ -197,7 +197,12 @@ describe('ingest as a Matrix appservice (real Synapse, real Kafka)', () => {
     expect(byId.get(revoke)).toMatchObject({ kind: 'redaction', redacts: question });
 
     const member = await bridge.registerLidGhost('122222222222222', 'Gruppen Mitglied');
-    const group = await bridge.createGroupPortal('120363000000000001@g.us', 'Kundengruppe Test', [lid, member], staff.userId);
+    const group = await bridge.createGroupPortal(
+      '120363000000000001@g.us',
+      'Kundengruppe Test',
+      [lid, member],
+      staff.userId,
+    );
     const inGroup = await bridge.send(member, group, { msgtype: 'm.text', body: 'Hallo zusammen' });
     const [groupMessage] = (await h.eventRecordsOfRoom(group, [inGroup])).filter((e) => e.eventId === inGroup);
     expect(groupMessage?.channel).toMatchObject({

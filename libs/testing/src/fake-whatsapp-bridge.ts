@@ -136,7 +136,12 @@ export class FakeWhatsappBridge {
    * A group portal as the real bridge makes it: m.bridge with the group's JID and name in `channel`, no
    * room type and no receiver, the group's name as the room name (no decoration), and its members' ghosts.
    */
-  async createGroupPortal(groupJid: string, name: string, ghosts: readonly string[], staffUserId: string): Promise<string> {
+  async createGroupPortal(
+    groupJid: string,
+    name: string,
+    ghosts: readonly string[],
+    staffUserId: string,
+  ): Promise<string> {
     const bridgeContent = {
       bridgebot: this.bot,
       creator: this.bot,

@@ -34,12 +34,17 @@ const token = () => randomBytes(32).toString('base64url');
  * Parley's registration, as the CLI writes it by default; the ingest chart's defaults and the compose
  * init's template (generated from this by tools/charts/generate.ts) match it, and a test compares all three.
  */
-export const PARLEY_REGISTRATION_DEFAULTS = {
+export const PARLEY_REGISTRATION_DEFAULTS: Readonly<{
+  id: string;
+  senderLocalpart: string;
+  userRegexes: readonly string[];
+  receiveEphemeral: boolean;
+}> = {
   id: 'parley',
   senderLocalpart: 'parley',
   userRegexes: ['@whatsapp_.*'],
   receiveEphemeral: true,
-} as const;
+};
 
 /**
  * A registration for Synapse's app_service_config_files with fresh random tokens. Namespaces are
