@@ -141,7 +141,9 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
         logger,
         stopping,
         onTargetState: (ready, detail) => {
-          readiness.report('crm', ready, detail);
+          // Until a bootstrap succeeds, /readyz keeps saying the schema was not checked, and why.
+          const unchecked = built.kind === 'twenty' && !built.target.schemaKnown ? schemaNote : '';
+          readiness.report('crm', ready, `${detail}${unchecked}`);
         },
         onOutcome: (outcome, count) => {
           outcomes.inc({ outcome }, count);

@@ -32,8 +32,14 @@ export class RoomDirectory {
     this.published = new LruMap(options.maxRooms ?? 100_000);
   }
 
-  /** The room's record when it differs from the last one published, else undefined. */
+  /**
+   * The room's record when it differs from the last one published, else undefined. A room whose state
+   * could not be read yet (and of which no state event has passed through) is not published: a record
+   * saying "plain Matrix room, no name" would only be wrong until the next event.
+   */
   changed(room: RoomView): RoomDirectoryEntry | undefined {
+    const known = room.loaded || room.bridge !== undefined || room.name !== undefined || room.createdAt !== undefined;
+    if (!known) return undefined;
     const entry = this.entry(room);
     const signature = JSON.stringify(entry);
     if (this.published.get(room.roomId) === signature) return undefined;

@@ -69,6 +69,11 @@ export class TwentyTarget implements CrmTarget {
 
   async close(): Promise<void> {}
 
+  /** Whether the workspace's schema has been read (a bootstrap succeeded), so its options are known. */
+  get schemaKnown(): boolean {
+    return this.options !== undefined;
+  }
+
   /**
    * Gives the room's chat-message records written under another name (usually the room id, when a
    * message arrived before its room's name) the room's name: read a page of them, upsert it on
