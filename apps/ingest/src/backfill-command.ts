@@ -1,13 +1,10 @@
 import { parseArgs } from 'node:util';
-import { topicDefinitions, TOPICS } from '@parley/contracts';
-import { AcknowledgedProducer, CompactedTopicMap, createKafkaClient, ensureTopics } from '@parley/kafka';
-import { backfillRoom, HomeserverClient, type BackfillCheckpoint } from '@parley/matrix';
-import { ConfigError, createLogger, loadConfig, setting } from '@parley/service-runtime';
+import { TOPICS } from '@parley/contracts';
+import { CompactedTopicMap } from '@parley/kafka';
+import { backfillRoom, type BackfillCheckpoint } from '@parley/matrix';
 import cliProgress from 'cli-progress';
-import { z } from 'zod';
-import { resolveAppserviceIdentity } from './appservice-identity.ts';
+import { withCommandContext } from './command-context.ts';
 import { pipelineFromSettings } from './pipeline-from-settings.ts';
-import { ingestSettings } from './settings.ts';
 
 const USAGE = `usage: parley-ingest backfill (--rooms ID[,ID…] | --all-joined) --as-user USER [options]
 Produces rooms' history to ${TOPICS.matrixEvents}, like live events and with the same event ids.
@@ -56,34 +53,7 @@ export async function backfillCommand(args: string[]): Promise<number> {
     return 2;
   }
 
-  let config;
-  try {
-    config = loadConfig(z.object({ ...ingestSettings, PARLEY_LOG_LEVEL: setting.logLevel() }), {
-      service: 'ingest',
-    });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      return 78;
-    }
-    throw error;
-  }
-  const logger = createLogger({ service: 'ingest-backfill', level: config.PARLEY_LOG_LEVEL });
-  const identity = resolveAppserviceIdentity(config);
-  const homeserver = new HomeserverClient({ baseUrl: config.PARLEY_HOMESERVER_URL, asToken: identity.asToken });
-  const kafka = createKafkaClient({
-    brokers: config.PARLEY_KAFKA_BROKERS,
-    clientId: `${config.PARLEY_KAFKA_CLIENT_ID}-backfill`,
-    logger,
-  });
-  const producer = new AcknowledgedProducer(kafka, { timeoutMs: config.PARLEY_PUBLISH_TIMEOUT_MS });
-  await producer.connect();
-  try {
-    if (config.PARLEY_KAFKA_CREATE_TOPICS) {
-      const admin = kafka.admin();
-      await admin.connect();
-      await ensureTopics(admin, topicDefinitions(config.PARLEY_KAFKA_PARTITIONS)).finally(() => admin.disconnect());
-    }
+  return withCommandContext('backfill', async ({ config, logger, homeserver, kafka, producer }) => {
     const prefix = `backfill/${config.PARLEY_HOMESERVER_NAME}/`;
     const store = new CompactedTopicMap<BackfillCheckpoint>(kafka, TOPICS.ingestState, prefix);
     const saved = values.restart ? new Map<string, BackfillCheckpoint>() : await store.load();
@@ -138,7 +108,5 @@ export async function backfillCommand(args: string[]): Promise<number> {
     logger.info({ rooms: rooms.length, events: total }, 'backfill finished');
     process.stdout.write(`backfilled ${total} events from ${rooms.length} rooms\n`);
     return 0;
-  } finally {
-    await producer.disconnect();
-  }
+  });
 }

@@ -1,13 +1,8 @@
 import { parseArgs } from 'node:util';
-import { topicDefinitions, TOPICS } from '@parley/contracts';
-import { AcknowledgedProducer, createKafkaClient, ensureTopics } from '@parley/kafka';
-import { HomeserverClient } from '@parley/matrix';
-import { ConfigError, createLogger, loadConfig, setting } from '@parley/service-runtime';
-import { z } from 'zod';
-import { resolveAppserviceIdentity } from './appservice-identity.ts';
+import { TOPICS } from '@parley/contracts';
+import { withCommandContext } from './command-context.ts';
 import { pipelineFromSettings } from './pipeline-from-settings.ts';
 import { publishRoomDirectory } from './room-directory.ts';
-import { ingestSettings } from './settings.ts';
 
 const USAGE = `usage: parley-ingest directory [--as-user USER[,USER…]] [--since-days N]
 Republishes ${TOPICS.matrixRooms}: one record per room, its state read fresh from the homeserver. The
@@ -41,32 +36,7 @@ export async function directoryCommand(args: string[]): Promise<number> {
     process.stderr.write(`--since-days must be a number of days\n${USAGE}\n`);
     return 2;
   }
-  let config;
-  try {
-    config = loadConfig(z.object({ ...ingestSettings, PARLEY_LOG_LEVEL: setting.logLevel() }), { service: 'ingest' });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      return 78;
-    }
-    throw error;
-  }
-  const logger = createLogger({ service: 'ingest-directory', level: config.PARLEY_LOG_LEVEL });
-  const identity = resolveAppserviceIdentity(config);
-  const homeserver = new HomeserverClient({ baseUrl: config.PARLEY_HOMESERVER_URL, asToken: identity.asToken });
-  const kafka = createKafkaClient({
-    brokers: config.PARLEY_KAFKA_BROKERS,
-    clientId: `${config.PARLEY_KAFKA_CLIENT_ID}-directory`,
-    logger,
-  });
-  const producer = new AcknowledgedProducer(kafka, { timeoutMs: config.PARLEY_PUBLISH_TIMEOUT_MS });
-  await producer.connect();
-  try {
-    if (config.PARLEY_KAFKA_CREATE_TOPICS) {
-      const admin = kafka.admin();
-      await admin.connect();
-      await ensureTopics(admin, topicDefinitions(config.PARLEY_KAFKA_PARTITIONS)).finally(() => admin.disconnect());
-    }
+  return withCommandContext('directory', async ({ config, logger, homeserver, kafka, producer }) => {
     const result = await publishRoomDirectory({
       kafka,
       producer,
@@ -84,7 +54,5 @@ export async function directoryCommand(args: string[]): Promise<number> {
       `${JSON.stringify({ rooms: result.rooms, published: result.published, unreadable: result.failed.length })}\n`,
     );
     return result.failed.length > 0 && result.published === 0 ? 1 : 0;
-  } finally {
-    await producer.disconnect();
-  }
+  });
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { MatrixEventV1, TOPICS, type LabelV1 } from '@parley/contracts';
+import { classifiedMessageOf, MatrixEventV1, TOPICS, type LabelV1 } from '@parley/contracts';
 import { CrmPlanner, DEFAULT_FOLLOW_UPS } from '@parley/crm';
 import { EventPipeline, RoomStateCache } from '@parley/matrix';
 import { ConfigError, loadConfig } from '@parley/service-runtime';
@@ -61,15 +61,7 @@ function stubLabel(event: MatrixEventV1): LabelV1 {
     kind: 'label',
     id: `${event.eventId}/inspect`,
     sourceEventId: event.eventId,
-    message: {
-      eventId: event.eventId,
-      roomId: event.roomId,
-      sender: event.sender,
-      channel: event.channel,
-      sentAt: event.time,
-      msgtype: event.message?.msgtype ?? 'unknown',
-      text: event.message?.text ?? '',
-    },
+    message: classifiedMessageOf(event),
     classifiedAt: event.time,
     intent: { label: 'other', confidence: 0 },
     sentiment: { label: 'neutral', score: 0, confidence: 0 },

@@ -1,4 +1,5 @@
 import {
+  classifiedMessageOf,
   CE_TYPES,
   DATASCHEMA,
   toKafkaHeaders,
@@ -102,15 +103,7 @@ export class MessageClassifier {
   }
 
   private messageOf(event: MatrixEventV1, eventId: string): ClassifiedMessage {
-    return {
-      eventId,
-      roomId: event.roomId,
-      sender: event.sender,
-      channel: event.channel,
-      sentAt: event.time,
-      msgtype: event.message?.msgtype ?? 'unknown',
-      text: event.message?.text ?? '',
-    };
+    return classifiedMessageOf(event, eventId);
   }
 
   private async label(message: ClassifiedMessage, sourceEventId: string): Promise<TopicRecord[]> {

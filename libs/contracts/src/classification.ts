@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Channel, SenderInfo } from './channel.ts';
+import type { MatrixEventV1 } from './matrix-event.ts';
 import { eventId, roomId } from './matrix-ids.ts';
 
 export const SENTIMENTS = ['negative', 'neutral', 'positive'] as const;
@@ -21,6 +22,22 @@ export const ClassifiedMessage = z.object({
     .describe('The text that was classified (the latest edit, or a caption); may be empty for media without caption'),
 });
 export type ClassifiedMessage = z.infer<typeof ClassifiedMessage>;
+
+/**
+ * The classified message of a normalised event. `messageId` is the message the label is about: the
+ * event itself, or for an edit or a redaction the message it changes.
+ */
+export function classifiedMessageOf(event: MatrixEventV1, messageId = event.eventId): ClassifiedMessage {
+  return {
+    eventId: messageId,
+    roomId: event.roomId,
+    sender: event.sender,
+    channel: event.channel,
+    sentAt: event.time,
+    msgtype: event.message?.msgtype ?? 'unknown',
+    text: event.message?.text ?? '',
+  };
+}
 
 export const Lineage = z
   .object({

@@ -2,6 +2,7 @@ export { Channel, MATRIX_CHANNEL, RoomKind, SenderInfo, Side } from './channel.t
 export {
   ClassificationV1,
   ClassifiedMessage,
+  classifiedMessageOf,
   LabelV1,
   Lineage,
   RetractionV1,

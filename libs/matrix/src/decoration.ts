@@ -1,12 +1,11 @@
+import { parseProtocolPatterns, type ProtocolPattern } from './protocol-patterns.ts';
+
 /**
  * Bridges decorate the names they set: mautrix-whatsapp's default displayname template ends in " (WA)",
  * and its DM portals are named after the contact's display name. A rule per protocol removes it.
  */
-export interface NameDecoration {
-  protocol: string;
-  /** Matched against the name; the match is removed. */
-  pattern: RegExp;
-}
+/** `pattern` is matched against the name; the match is removed. */
+export type NameDecoration = ProtocolPattern;
 
 export const DEFAULT_NAME_DECORATIONS: readonly NameDecoration[] = [
   { protocol: 'whatsapp', pattern: /\s*\(WA\)$/ },
@@ -34,14 +33,4 @@ export function isPhoneNumberOnly(name: string): boolean {
 }
 
 /** Parses "protocol=regex" pairs (comma-separated) from configuration, like the ghost rules. */
-export function parseNameDecorations(spec: string): NameDecoration[] {
-  return spec
-    .split(',')
-    .map((part) => part.trim())
-    .filter(Boolean)
-    .map((part) => {
-      const eq = part.indexOf('=');
-      if (eq <= 0) throw new Error(`name decoration "${part}" must look like protocol=regex`);
-      return { protocol: part.slice(0, eq), pattern: new RegExp(part.slice(eq + 1)) };
-    });
-}
+export const parseNameDecorations = (spec: string): NameDecoration[] => parseProtocolPatterns(spec, 'name decoration');

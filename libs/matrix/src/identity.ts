@@ -1,5 +1,6 @@
 import type { SenderInfo, Side } from '@parley/contracts';
 import { isPhoneNumberOnly, undecorated, type NameDecoration } from './decoration.ts';
+import { parseProtocolPatterns } from './protocol-patterns.ts';
 
 /** Recognises a bridge's puppets ("ghosts") by user id and extracts the remote user's id. */
 export interface GhostRule {
@@ -119,15 +120,4 @@ function remoteIdFor(protocol: string, localId: string): string {
 }
 
 /** Parses "protocol=regex" pairs (comma-separated) from configuration. */
-export function parseGhostRules(spec: string): GhostRule[] {
-  return spec
-    .split(',')
-    .map((part) => part.trim())
-    .filter(Boolean)
-    .map((part) => {
-      const eq = part.indexOf('=');
-      if (eq <= 0) throw new Error(`ghost rule "${part}" must look like protocol=regex`);
-      const pattern = new RegExp(part.slice(eq + 1));
-      return { protocol: part.slice(0, eq), pattern };
-    });
-}
+export const parseGhostRules = (spec: string): GhostRule[] => parseProtocolPatterns(spec, 'ghost rule');

@@ -1,0 +1,58 @@
+import { topicDefinitions } from '@parley/contracts';
+import { AcknowledgedProducer, createKafkaClient, ensureTopics } from '@parley/kafka';
+import { HomeserverClient } from '@parley/matrix';
+import { ConfigError, createLogger, loadConfig, setting, type Logger } from '@parley/service-runtime';
+import type { Kafka } from 'kafkajs';
+import { z } from 'zod';
+import { resolveAppserviceIdentity } from './appservice-identity.ts';
+import type { IngestConfig } from './pipeline-from-settings.ts';
+import { ingestSettings } from './settings.ts';
+
+/** What a command that reads the homeserver and produces to Kafka works with (backfill, directory). */
+export interface CommandContext {
+  config: IngestConfig;
+  logger: Logger;
+  homeserver: HomeserverClient;
+  kafka: Kafka;
+  producer: AcknowledgedProducer;
+}
+
+/**
+ * Runs `work` with the service's settings, the homeserver as the appservice, and a connected producer
+ * (topics created first when the settings say so); returns its exit code, 78 for a wrong setting.
+ */
+export async function withCommandContext(
+  name: string,
+  work: (context: CommandContext) => Promise<number>,
+): Promise<number> {
+  let config;
+  try {
+    config = loadConfig(z.object({ ...ingestSettings, PARLEY_LOG_LEVEL: setting.logLevel() }), { service: 'ingest' });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 78;
+    }
+    throw error;
+  }
+  const logger = createLogger({ service: `ingest-${name}`, level: config.PARLEY_LOG_LEVEL });
+  const identity = resolveAppserviceIdentity(config);
+  const homeserver = new HomeserverClient({ baseUrl: config.PARLEY_HOMESERVER_URL, asToken: identity.asToken });
+  const kafka = createKafkaClient({
+    brokers: config.PARLEY_KAFKA_BROKERS,
+    clientId: `${config.PARLEY_KAFKA_CLIENT_ID}-${name}`,
+    logger,
+  });
+  const producer = new AcknowledgedProducer(kafka, { timeoutMs: config.PARLEY_PUBLISH_TIMEOUT_MS });
+  await producer.connect();
+  try {
+    if (config.PARLEY_KAFKA_CREATE_TOPICS) {
+      const admin = kafka.admin();
+      await admin.connect();
+      await ensureTopics(admin, topicDefinitions(config.PARLEY_KAFKA_PARTITIONS)).finally(() => admin.disconnect());
+    }
+    return await work({ config, logger, homeserver, kafka, producer });
+  } finally {
+    await producer.disconnect();
+  }
+}
