@@ -25,6 +25,8 @@ export interface RoomDirectoryOptions {
  */
 export class RoomDirectory {
   private readonly published: LruMap<string, string>;
+  /** The view version last looked at: every event asks, and most change nothing about the room. */
+  private readonly seen = new WeakMap<RoomView, number>();
   private readonly options: RoomDirectoryOptions;
 
   constructor(options: RoomDirectoryOptions) {
@@ -39,7 +41,8 @@ export class RoomDirectory {
    */
   changed(room: RoomView): RoomDirectoryEntry | undefined {
     const known = room.loaded || room.bridge !== undefined || room.name !== undefined || room.createdAt !== undefined;
-    if (!known) return undefined;
+    if (!known || this.seen.get(room) === room.version) return undefined;
+    this.seen.set(room, room.version);
     const entry = this.entry(room);
     const signature = JSON.stringify(entry);
     if (this.published.get(room.roomId) === signature) return undefined;

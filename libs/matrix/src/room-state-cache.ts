@@ -20,6 +20,8 @@ export interface RoomView {
   serviceMembers: readonly string[];
   /** Whether the room's state was read from the homeserver (false: only what passed through). */
   loaded: boolean;
+  /** Counts changes to the view (state applied or read), so a reader can tell nothing changed. */
+  version: number;
   loadFailedAt?: number;
 }
 
@@ -92,6 +94,7 @@ export class RoomStateCache {
       // State that passed through meanwhile is newer than nothing but older than this snapshot.
       for (const event of state ?? []) applyTo(view, event);
       view.loaded = true;
+      view.version += 1;
       delete view.loadFailedAt;
     } catch {
       // The homeserver may refuse (not joined) or be unreachable: events still flow, tagged from what
@@ -113,6 +116,8 @@ export class RoomStateCache {
       this.rooms.set(event.room_id, view);
     }
     const changed = applyTo(view, event);
+    // A display name counts too: it can tell the business's own LID ghost from a customer.
+    if (changed || event.type === 'm.room.member') view.version += 1;
     // Someone joined a room we could not read: reading it may work now, so do not wait for the retry.
     if (!view.loaded && event.type === 'm.room.member' && event.content['membership'] === 'join')
       delete view.loadFailedAt;
@@ -125,6 +130,7 @@ export class RoomStateCache {
       displayNames: new LruMap(this.options.maxMembersPerRoom),
       members: new LruMap(this.options.maxMembersPerRoom),
       serviceMembers: [],
+      version: 0,
       loaded: this.options.fetcher === undefined,
     };
   }
