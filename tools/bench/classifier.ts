@@ -96,6 +96,9 @@ async function main(): Promise<void> {
         PARLEY_DLQ_TOPIC: dlq,
         PARLEY_OLLAMA_URL: ollama.url,
         PARLEY_OLLAMA_MODEL: DEFAULT_TEST_MODEL,
+        // The raw baseline above sends the llm backend's chat requests: the ratio measures the service's
+        // overhead over the same work (the hybrid's speed and quality are measured by tools/eval).
+        PARLEY_CLASSIFIER_BACKEND: 'llm',
         PARLEY_CLASSIFIER_CONCURRENCY: String(CONCURRENCY),
         PARLEY_CONTEXT_TURNS: '0',
         PARLEY_CACHE_SIZE: '1000',

@@ -50,8 +50,18 @@ const ingest = serviceChart(
 const classifier = serviceChart(
   'classifier',
   {
-    backend: { enum: ['llm', 'baseline'], description: 'llm (Ollama) or baseline (no LLM)' },
-    llm: closed({ url: url('Ollama URL'), model: string('Model name', { minLength: 1 }) }, 'Ollama server and model'),
+    backend: {
+      enum: ['hybrid', 'llm', 'baseline'],
+      description: 'hybrid (LLM label scoring, example store, lexicon), llm (JSON answers) or baseline (no LLM)',
+    },
+    llm: closed(
+      {
+        url: url('Ollama URL'),
+        model: string('Model name', { minLength: 1 }),
+        embeddingModel: string('Embedding model of the example store', { minLength: 1 }),
+      },
+      'Ollama server, LLM and embedding model',
+    ),
     concurrency: integer('Messages classified at once', 1),
     taxonomy: string('Taxonomy YAML; empty uses the default'),
   },
@@ -154,7 +164,11 @@ const mautrix = common(
 const ollama = common(
   {
     model: closed(
-      { name: string('Model name', { minLength: 1 }), modelfile: string('Modelfile to create the model from') },
+      {
+        name: string('Model name', { minLength: 1 }),
+        modelfile: string('Modelfile to create the model from'),
+        embedding: string("The classifier's embedding model, pulled beside it; empty for none"),
+      },
       'Model',
       ['name'],
     ),

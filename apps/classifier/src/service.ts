@@ -1,9 +1,7 @@
 import {
   BackendUnavailableError,
-  BaselineBackend,
-  defaultTaxonomyPath,
-  LlmBackend,
-  loadTaxonomy,
+  buildBackend,
+  ExamplesError,
   MessageClassifier,
   TaxonomyError,
   type ClassifierBackend,
@@ -32,17 +30,9 @@ export const classifierService: ServiceDefinition<typeof classifierSettings> = {
   name: 'classifier',
   settings: classifierSettings,
   wire: async ({ config, logger, readiness, metrics }) => {
-    let taxonomy;
-    try {
-      taxonomy = loadTaxonomy(config.PARLEY_TAXONOMY_FILE ?? defaultTaxonomyPath());
-    } catch (error) {
-      if (error instanceof TaxonomyError)
-        throw new ConfigError([{ setting: 'PARLEY_TAXONOMY_FILE', problem: error.message }], 'classifier');
-      throw error;
-    }
     const ollamaSeconds = new Histogram({
       name: 'parley_ollama_request_seconds',
-      help: 'Duration of Ollama chat calls that answered',
+      help: 'Duration of Ollama LLM calls that answered (chat, or one label-scoring step)',
       buckets: [0.25, 0.5, 1, 2, 5, 10, 20, 40, 80, 160],
       registers: [metrics],
     });
@@ -52,21 +42,22 @@ export const classifierService: ServiceDefinition<typeof classifierSettings> = {
       labelNames: ['kind'],
       registers: [metrics],
     });
-    const backend: ClassifierBackend =
-      config.PARLEY_CLASSIFIER_BACKEND === 'baseline'
-        ? new BaselineBackend(taxonomy)
-        : new LlmBackend({
-            host: config.PARLEY_OLLAMA_URL,
-            model: config.PARLEY_OLLAMA_MODEL,
-            taxonomy,
-            requestTimeoutMs: config.PARLEY_OLLAMA_TIMEOUT_MS,
-            numCtx: config.PARLEY_OLLAMA_NUM_CTX,
-            onCall: (call) => {
-              ollamaSeconds.observe(call.seconds);
-              ollamaTokens.inc({ kind: 'prompt' }, call.promptTokens);
-              ollamaTokens.inc({ kind: 'output' }, call.outputTokens);
-            },
-          });
+    let backend: ClassifierBackend;
+    try {
+      backend = buildBackend(config, {
+        onCall: (call) => {
+          ollamaSeconds.observe(call.seconds);
+          ollamaTokens.inc({ kind: 'prompt' }, call.promptTokens);
+          ollamaTokens.inc({ kind: 'output' }, call.outputTokens);
+        },
+      });
+    } catch (error) {
+      if (error instanceof TaxonomyError)
+        throw new ConfigError([{ setting: 'PARLEY_TAXONOMY_FILE', problem: error.message }], 'classifier');
+      if (error instanceof ExamplesError)
+        throw new ConfigError([{ setting: 'PARLEY_EXAMPLES_FILES', problem: error.message }], 'classifier');
+      throw error;
+    }
     const classifier = new MessageClassifier({
       backend,
       contextTurns: config.PARLEY_CONTEXT_TURNS,
@@ -194,6 +185,8 @@ export const classifierService: ServiceDefinition<typeof classifierSettings> = {
     const probe = async () => {
       while (!stopping()) {
         try {
+          // The example store is embedded and learned before the first message, not during it.
+          await backend.prepare?.();
           const lineage = await backend.lineage();
           readiness.report('backend', true, `${lineage.backend} ${lineage.model} available`);
           return;

@@ -1,3 +1,4 @@
+import { classificationSettings } from '@parley/classification';
 import { TOPICS } from '@parley/contracts';
 import { setting } from '@parley/service-runtime';
 import { z } from 'zod';
@@ -13,13 +14,8 @@ export const classifierSettings = {
   PARLEY_KAFKA_CREATE_TOPICS: setting.flag(true),
   PARLEY_KAFKA_PARTITIONS: setting.positiveInt(6),
   PARLEY_PUBLISH_TIMEOUT_MS: setting.positiveInt(30_000),
-  /** llm: Ollama; baseline: lexicon and keyword rules, for machines without an LLM. Never a silent fallback. */
-  PARLEY_CLASSIFIER_BACKEND: z.enum(['llm', 'baseline']).default('llm'),
-  PARLEY_OLLAMA_URL: setting.url().default('http://127.0.0.1:11434'),
-  PARLEY_OLLAMA_MODEL: z.string().min(1).default('smollm2-135m-instruct'),
-  PARLEY_OLLAMA_TIMEOUT_MS: setting.positiveInt(120_000),
-  PARLEY_OLLAMA_NUM_CTX: setting.positiveInt(2048),
-  PARLEY_TAXONOMY_FILE: z.string().optional(),
+  /** Backend, models, taxonomy, example store, parts and thresholds: see libs/classification. */
+  ...classificationSettings,
   /** Messages classified at once; match Ollama's OLLAMA_NUM_PARALLEL. */
   PARLEY_CLASSIFIER_CONCURRENCY: setting.positiveInt(2),
   PARLEY_CONTEXT_TURNS: z.coerce.number().int().min(0).max(50).default(6),

@@ -27,6 +27,8 @@ export interface ClassificationResult {
   language: string;
   keywords: string[];
   lineage: Lineage;
+  /** Below the confidence threshold: the intent is `other` and a person should look. */
+  needsReview?: boolean;
 }
 
 /** Labels one message. Implementations: the LLM through Ollama, and the baseline without an LLM. */
@@ -34,6 +36,8 @@ export interface ClassifierBackend {
   readonly kind: Lineage['backend'];
   /** What labels from this backend are attributed to (the model digest, prompt and taxonomy versions). */
   lineage(): Promise<Lineage>;
+  /** Work done once before the first message (embedding an example store); repeated until it succeeds. */
+  prepare?(): Promise<void>;
   classify(input: ClassificationInput): Promise<ClassificationResult>;
 }
 

@@ -1,9 +1,9 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Lineage } from '@parley/contracts';
-import { Ollama, type ChatResponse } from 'ollama';
+import type { ChatResponse, Ollama } from 'ollama';
 import type { ClassificationInput, ClassificationResult, ClassifierBackend, TokenUsage } from './backend.ts';
-import { BackendUnavailableError } from './backend.ts';
 import { keywordsOf } from './keywords.ts';
+import { callOllama, modelDigest, ollamaClient } from './ollama.ts';
 import { buildMessages, PROMPT_VERSION } from './prompt.ts';
 import {
   CONFIDENCE_VALUE,
@@ -45,26 +45,15 @@ export class LlmBackend implements ClassifierBackend {
 
   constructor(options: LlmBackendOptions) {
     this.options = options;
-    const timeout = options.requestTimeoutMs ?? 120_000;
-    // The client sets no deadline on non-streamed calls; every request gets one here.
-    this.client = new Ollama({
-      host: options.host,
-      fetch: (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(timeout) }),
-    });
+    this.client = ollamaClient(options.host, options.requestTimeoutMs ?? 120_000);
     this.schema = replyJsonSchema(options.taxonomy);
     this.validator = replyValidator(options.taxonomy);
   }
 
   /** The model's digest from /api/tags, for lineage and cache keys; unavailable if the model is missing. */
   async modelDigest(): Promise<string> {
-    if (this.digest) return this.digest;
-    const tags = await this.call(() => this.client.list());
-    const wanted = this.options.model.includes(':') ? this.options.model : `${this.options.model}:latest`;
-    const found = tags.models.find((m) => m.name === wanted || m.model === wanted);
-    if (!found)
-      throw new BackendUnavailableError(`model ${this.options.model} is not in Ollama (ollama pull or create it)`);
-    this.digest = found.digest;
-    return found.digest;
+    this.digest ??= await modelDigest(this.client, this.options.model);
+    return this.digest;
   }
 
   async lineage(): Promise<Lineage> {
@@ -155,7 +144,7 @@ export class LlmBackend implements ClassifierBackend {
       async (span) => {
         try {
           const started = performance.now();
-          const response = await this.call(request);
+          const response = await callOllama(request);
           this.options.onCall?.({
             seconds: (performance.now() - started) / 1000,
             promptTokens: response.prompt_eval_count,
@@ -172,16 +161,5 @@ export class LlmBackend implements ClassifierBackend {
         }
       },
     );
-  }
-
-  /** Maps transport and server failures to BackendUnavailableError, so callers pause instead of dropping. */
-  private async call<T>(request: () => Promise<T>): Promise<T> {
-    try {
-      return await request();
-    } catch (error) {
-      const status = (error as { status_code?: number }).status_code;
-      if (status !== undefined && status < 500 && status !== 404 && status !== 429) throw error;
-      throw new BackendUnavailableError(`Ollama unavailable: ${(error as Error).message}`, { cause: error });
-    }
   }
 }

@@ -134,6 +134,7 @@ export class MessageClassifier {
       language: result.language,
       keywords: result.keywords,
       lineage: result.lineage,
+      ...(result.needsReview !== undefined && { needsReview: result.needsReview }),
     };
     return [this.record(value)];
   }

@@ -47,6 +47,13 @@ export const Lineage = z
     promptVersion: z.string(),
     taxonomy: z.string().describe('Taxonomy name'),
     taxonomyVersion: z.string(),
+    parts: z
+      .array(z.enum(['llm', 'examples', 'lexicon']))
+      .optional()
+      .describe(
+        'The parts of the hybrid classifier that decided: the LLM scoring labels, the learned example store, the lexicon',
+      ),
+    embeddingModel: z.string().optional().describe('Embedding model and digest of the example store, when used'),
   })
   .describe('What produced the label, for reproducibility');
 export type Lineage = z.infer<typeof Lineage>;
@@ -71,6 +78,10 @@ export const LabelV1 = z.object({
   language: z.string().describe('BCP 47 language tag, or "und"'),
   keywords: z.array(z.string()).max(10),
   lineage: Lineage,
+  needsReview: z
+    .boolean()
+    .optional()
+    .describe('The classifier was not confident of the intent: the label is "other" and a person should look'),
 });
 
 export const RetractionV1 = z.object({
