@@ -199,7 +199,9 @@ export class HybridBackend implements ClassifierBackend {
     const { scorer, weights } = this.options;
     const prior = combine(labels, opinions, weights);
     const unsure = prior.parts.length === 0 || prior.confidence < this.options.llmGate;
-    if (scorer && weights.llm > 0 && unsure) {
+    // A task the store has no labelled examples of is not shown in the prompt, and a small model scoring
+    // a format it was never shown is guessing: the LLM is asked only about demonstrated tasks.
+    if (scorer && weights.llm > 0 && unsure && this.demonstrated[task]) {
       const candidates =
         labels.length <= this.options.candidates ? labels : topLabels(prior.distribution, this.options.candidates);
       const prompt = scoringPrompt(this.prefix, input, task, answered);

@@ -67,9 +67,11 @@ describe('label scoring with log-probabilities (real Ollama, small model)', () =
     const scores = await scorer.score(prompt, labels);
     expect([...scores.keys()].sort()).toEqual([...labels].sort());
     expect([...scores.values()].reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
-    // All three begin with "card": the scorer had to ask again after it to tell them apart.
-    expect(scorer.usage.calls).toBeGreaterThan(1);
-    expect(Math.max(...scores.values())).toBe(scores.get('card_arrival'));
+    // All three begin with "card": the scorer asked again after " card" and after "_" to tell them apart,
+    // so the three got different probabilities (not the shared token's mass split evenly).
+    expect(scorer.usage.calls).toBeGreaterThanOrEqual(3);
+    expect(new Set([...scores.values()].map((p) => p.toFixed(3))).size).toBe(3);
+    for (const p of scores.values()) expect(p).toBeGreaterThan(0.01);
 
     const sentiment = await scorer.score(
       'Message: Thank you, this is wonderful!\nSentiment: positive\n\nMessage: This is awful, it broke again\nSentiment: negative\n\nMessage: What time do you open?\nSentiment: neutral\n\nMessage: I love it, thanks so much!\nSentiment:',

@@ -1,7 +1,14 @@
 import { ClassificationV1, type MatrixEventV1 } from '@parley/contracts';
 import { sampleMatrixEvent } from '@parley/testing';
 import { describe, expect, it } from 'vitest';
-import { BaselineBackend, defaultTaxonomyPath, loadTaxonomy, MessageClassifier } from '../src/index.ts';
+import {
+  BaselineBackend,
+  defaultTaxonomyPath,
+  HybridBackend,
+  LanguageDetector,
+  loadTaxonomy,
+  MessageClassifier,
+} from '../src/index.ts';
 
 const ROOM = '!room:parley.test';
 const event = (partial: Partial<MatrixEventV1>) => sampleMatrixEvent({ roomId: ROOM, ...partial });
@@ -20,6 +27,38 @@ function classifier() {
 const values = (records: { value: unknown }[]) => records.map((r) => ClassificationV1.parse(r.value));
 
 describe('MessageClassifier', () => {
+  it('carries the hybrid’s abstention and parts into a schema-valid label', async () => {
+    const taxonomy = loadTaxonomy(defaultTaxonomyPath());
+    // The lexicon alone (no Ollama): a message that shares no word with the taxonomy is unsure.
+    const backend = new HybridBackend({
+      taxonomy,
+      examples: [],
+      lexicon: true,
+      weights: { llm: 1, examples: 1, lexicon: 1 },
+      demonstrations: 0,
+      llmGate: 0.6,
+      candidates: 12,
+      abstainBelow: 0.3,
+      englishOnlyParts: ['*'],
+      languages: new LanguageDetector(['en']),
+    });
+    const c = new MessageClassifier({
+      backend,
+      contextTurns: 0,
+      contextTokens: 0,
+      maxRooms: 10,
+      cacheSize: 10,
+      source: 'parley/classifier',
+    });
+    const [label] = values(await c.handle(event({ message: { msgtype: 'm.text', text: 'hmm, about that' } })));
+    expect(label).toMatchObject({ kind: 'label', intent: { label: 'other' }, needsReview: true });
+    expect(label?.kind === 'label' && label.lineage).toMatchObject({ backend: 'baseline', parts: ['lexicon'] });
+    const [sure] = values(
+      await c.handle(event({ message: { msgtype: 'm.text', text: 'Please cancel my subscription, cancel it' } })),
+    );
+    expect(sure).toMatchObject({ intent: { label: 'cancellation' }, needsReview: false });
+  });
+
   it('labels a message, with CloudEvents headers, keyed by room', async () => {
     const c = classifier();
     const message = event({ message: { msgtype: 'm.text', text: 'This is terrible, I want a refund' } });
