@@ -1,7 +1,7 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { GenerateResponse, Ollama } from 'ollama';
 import { z } from 'zod';
-import { callOllama, modelDigest, ollamaClient } from './ollama.ts';
+import { callOllama, DEFAULT_NUM_CTX, modelDigest, ollamaClient } from './ollama.ts';
 
 const tracer = trace.getTracer('@parley/classification');
 
@@ -129,7 +129,7 @@ export class LabelScorer {
               logprobs: true,
               top_logprobs: this.options.topLogprobs ?? 20,
               keep_alive: this.options.keepAlive ?? '30m',
-              options: { temperature: 0, num_predict: 1, num_ctx: this.options.numCtx ?? 2048 },
+              options: { temperature: 0, num_predict: 1, num_ctx: this.options.numCtx ?? DEFAULT_NUM_CTX },
             }),
           );
           const answer = Scored.parse(response);

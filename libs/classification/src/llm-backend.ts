@@ -3,7 +3,7 @@ import type { Lineage } from '@parley/contracts';
 import type { ChatResponse, Ollama } from 'ollama';
 import type { ClassificationInput, ClassificationResult, ClassifierBackend, TokenUsage } from './backend.ts';
 import { keywordsOf } from './keywords.ts';
-import { callOllama, modelDigest, ollamaClient } from './ollama.ts';
+import { callOllama, DEFAULT_NUM_CTX, modelDigest, ollamaClient } from './ollama.ts';
 import { buildMessages, PROMPT_VERSION } from './prompt.ts';
 import {
   CONFIDENCE_VALUE,
@@ -101,7 +101,7 @@ export class LlmBackend implements ClassifierBackend {
             temperature: 0,
             seed: (this.options.seed ?? 42) + attempt,
             num_predict: this.options.numPredict ?? 64,
-            num_ctx: this.options.numCtx ?? 2048,
+            num_ctx: this.options.numCtx ?? DEFAULT_NUM_CTX,
           },
         }),
       );

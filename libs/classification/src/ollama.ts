@@ -2,6 +2,13 @@ import { Ollama } from 'ollama';
 import { z } from 'zod';
 import { BackendUnavailableError } from './backend.ts';
 
+/**
+ * The context window every Parley request asks for. One size for all: Ollama reloads a model whose
+ * loaded window differs from a request's, and a reload waits for the runner's other requests; mixed
+ * sizes against one server stalled requests past their deadline in the test run.
+ */
+export const DEFAULT_NUM_CTX = 4096;
+
 /** An Ollama client whose every request has a deadline (the npm client sets none on non-streamed calls). */
 export function ollamaClient(host: string, timeoutMs: number): Ollama {
   return new Ollama({ host, fetch: (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) }) });

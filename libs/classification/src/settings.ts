@@ -1,6 +1,7 @@
 import { setting } from '@parley/service-runtime';
 import { z } from 'zod';
 import { PART_NAMES, type PartName, type Weights } from './combine.ts';
+import { DEFAULT_NUM_CTX } from './ollama.ts';
 
 /**
  * The classification settings, shared by the classifier service and tools/eval, so that an evaluation
@@ -21,7 +22,7 @@ export const classificationSettings = {
   PARLEY_OLLAMA_MODEL: z.string().min(1).default('smollm2-135m-instruct'),
   PARLEY_OLLAMA_TIMEOUT_MS: setting.positiveInt(120_000),
   /** Room for the demonstrations (one per label: a 77-intent taxonomy needs about 2,000 tokens). */
-  PARLEY_OLLAMA_NUM_CTX: setting.positiveInt(4096),
+  PARLEY_OLLAMA_NUM_CTX: setting.positiveInt(DEFAULT_NUM_CTX),
   /** Embedding model for the example store (English: all-MiniLM-L6-v2, see tools/env/ollama.sh). */
   PARLEY_EMBEDDING_MODEL: z.string().min(1).default('all-minilm'),
   /** Where example embeddings are kept between restarts; unset: recomputed at every start. */
