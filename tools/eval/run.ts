@@ -17,6 +17,7 @@ import {
   type ClassifierBackend,
   type LabelledExample,
 } from '@parley/classification';
+import { loadConfig } from '@parley/service-runtime';
 import { z } from 'zod';
 import { datasetInput, type EvalInput } from './datasets.ts';
 import { fileInput } from './file-input.ts';
@@ -38,20 +39,19 @@ const { values } = parseArgs({
   },
 });
 
-/** The service's settings from the environment, with --backend and --set applied on top. */
+/**
+ * The service's settings, read by the service's own loader (environment and PARLEY_CONFIG_FILE), with
+ * --backend and --set applied on top.
+ */
 function settings() {
   const overrides: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env))
-    if (key.startsWith('PARLEY_') && value !== undefined) overrides[key] = value;
   if (values.backend) overrides['PARLEY_CLASSIFIER_BACKEND'] = values.backend;
   for (const pair of values.set) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new Error(`--set wants KEY=VALUE, not "${pair}"`);
     overrides[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
-  const parsed = z.object(classificationSettings).safeParse(overrides);
-  if (!parsed.success) throw new Error(`invalid settings:\n${z.prettifyError(parsed.error)}`);
-  return parsed.data;
+  return loadConfig(z.object(classificationSettings), { service: 'eval', env: { ...process.env, ...overrides } });
 }
 
 async function main(): Promise<void> {
