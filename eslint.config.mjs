@@ -1,6 +1,12 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const TEST_ONLY = ['@parley/testing', '@parley/twenty-contract-server'];
+const APP_INTERNALS = {
+  regex: '(^|/)apps/[^/]+/src/',
+  message: 'an app is a composition: move what you need from it into a lib',
+};
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', 'charts/**', 'k8s/**'] },
   js.configs.recommended,
@@ -18,6 +24,25 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       'no-console': 'off',
     },
+  },
+  // Module boundaries inside files (the project graph's rules are in tools/checks/architecture.mjs):
+  // test helpers never reach production code, and nothing outside an app imports its internals.
+  {
+    files: ['libs/*/src/**/*.ts', 'apps/*/src/**/*.ts'],
+    ignores: ['libs/testing/**', 'libs/twenty-contract-server/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: TEST_ONLY.map((name) => ({ name, message: 'test helpers are for tests and tools only' })),
+          patterns: [APP_INTERNALS],
+        },
+      ],
+    },
+  },
+  {
+    files: ['libs/testing/**/*.ts', 'libs/twenty-contract-server/**/*.ts', 'libs/*/test/**/*.ts', 'tools/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [APP_INTERNALS] }] },
   },
   {
     files: ['**/*.mjs', '**/*.js'],

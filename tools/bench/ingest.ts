@@ -10,9 +10,15 @@ import { Agent, request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { topicDefinitions, TOPICS, type TopicRecord } from '@parley/contracts';
-import { DEFAULT_GHOST_RULES, DEFAULT_SIDE_RULE, EventPipeline, RoomStateCache } from '@parley/matrix';
+import { reachCluster, readTopicRange } from '@parley/kafka';
+import {
+  ActivityCollector,
+  DEFAULT_GHOST_RULES,
+  DEFAULT_SIDE_RULE,
+  EventPipeline,
+  RoomStateCache,
+} from '@parley/matrix';
 import { freePort, startKafka, uniqueName } from '@parley/testing';
-import { recentActivityLoader } from '../../apps/ingest/src/catch-up.ts';
 import { Kafka, logLevel } from 'kafkajs';
 
 const { values } = parseArgs({
@@ -49,23 +55,8 @@ function percentile(sorted: number[], p: number): number {
 async function main(): Promise<void> {
   const kafka = await startKafka('bench');
   const client = new Kafka({ clientId: 'bench', brokers: kafka.brokers, logLevel: logLevel.ERROR });
-  const admin = client.admin();
-  await admin.connect();
-  const existing = new Set(await admin.listTopics());
   const rawTopic = uniqueName('bench-raw');
-  await admin.createTopics({
-    topics: [
-      { topic: rawTopic, numPartitions: 6 },
-      ...topicDefinitions(6)
-        .filter((t) => !existing.has(t.name))
-        .map((t) => ({
-          topic: t.name,
-          numPartitions: t.partitions,
-          configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
-        })),
-    ],
-  });
-  await admin.disconnect();
+  await reachCluster(client, true, [...topicDefinitions(6), { name: rawTopic, partitions: 6, config: {} }]);
 
   // Baseline: the very records ingest produces (normalised, with CloudEvents headers), built before
   // the clock starts, straight through an idempotent producer in batches of one transaction.
@@ -222,7 +213,19 @@ async function main(): Promise<void> {
   // The catch-up pass after a recovery reads the events topic back over its lookback window: how fast,
   // against the rate ingest fills it. Everything this run produced, from the first round on.
   const readStart = performance.now();
-  const activity = await recentActivityLoader(client, pipeline)(roundsStartedAt);
+  const collector = new ActivityCollector((userId) => pipeline.canActAs(userId));
+  await readTopicRange(
+    client,
+    TOPICS.matrixEvents,
+    (_partition, message) => {
+      collector.addMessage(message);
+    },
+    {
+      fromTimestamp: roundsStartedAt,
+      timeoutMs: 60_000,
+    },
+  );
+  const activity = collector.activity;
   const readSeconds = (performance.now() - readStart) / 1000;
   const readRate = activity.producedEventIds.size / readSeconds;
 

@@ -69,9 +69,13 @@ async function main(): Promise<void> {
     ...(input.taxonomy && { taxonomy: input.taxonomy }),
     ...(input.examples && { examples: [...input.examples, ...extra] }),
   });
-  const lineage = await backend.lineage();
-  // The example store is embedded and learned before the clock starts: the service does it once.
+  // The example store is embedded, learned and the LLM's weight tuned before the clock starts: the
+  // service does it once, before it says it is ready.
+  const preparing = performance.now();
   await backend.prepare?.();
+  const startupSeconds = (performance.now() - preparing) / 1000;
+  const lineage = await backend.lineage();
+  const tuning = backend.tuning?.() ?? {};
   const progress = new Progress(input.items.length, process.stderr);
 
   const predicted = new Array<{ intent?: string; sentiment?: string; language: string }>(input.items.length);
@@ -122,6 +126,8 @@ async function main(): Promise<void> {
     selection: input.selection,
     lineage,
     failures,
+    startupSeconds,
+    tuning,
     messagesPerSecond: input.items.length / seconds,
     ...tasks,
   };
@@ -129,6 +135,10 @@ async function main(): Promise<void> {
   console.log(
     `${input.name}, ${input.selection}, backend ${lineage.backend} ${lineage.model} parts ${(lineage.parts ?? []).join('+') || '-'}`,
   );
+  for (const [task, t] of Object.entries(tuning))
+    console.log(
+      `  LLM weight for ${task}: ${t.llm} (held-out macro-recall by weight ${JSON.stringify(t.scores)}, n=${t.heldOut})`,
+    );
   for (const [task, r] of Object.entries(tasks)) {
     console.log(
       `  ${task}: macro-recall ${pct(r.macroRecall)}  accuracy ${pct(r.accuracy)}  macro-F1 ${pct(r.macroF1)}`,
@@ -141,7 +151,9 @@ async function main(): Promise<void> {
       for (const [label, m] of Object.entries(r.perLabel))
         console.log(`    ${label.padEnd(18)} recall ${pct(m.recall)}  precision ${pct(m.precision)}  n=${m.support}`);
   }
-  console.log(`  ${result.messagesPerSecond.toFixed(2)} messages/s, ${failures} failures`);
+  console.log(
+    `  ${result.messagesPerSecond.toFixed(2)} messages/s, ${failures} failures, start-up ${startupSeconds.toFixed(0)} s`,
+  );
   if (values.out) writeFileSync(values.out, JSON.stringify(result, null, 2) + '\n');
   if (failures > 0) process.exitCode = 1;
 }

@@ -6,21 +6,9 @@ import {
   TaxonomyError,
   type ClassifierBackend,
 } from '@parley/classification';
-import {
-  CE_TYPES,
-  DATASCHEMA,
-  MatrixEventV1,
-  toKafkaHeaders,
-  topicDefinitions,
-  type TopicRecord,
-} from '@parley/contracts';
-import {
-  AcknowledgedProducer,
-  createKafkaClient,
-  createKafkaMetrics,
-  ensureTopics,
-  runOrderedConsumer,
-} from '@parley/kafka';
+import { kafkaInputDeadLetter, MatrixEventV1, parseJson, topicDefinitions, type TopicRecord } from '@parley/contracts';
+import { createKafkaMetrics, KafkaWorker } from '@parley/kafka';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, type ServiceDefinition } from '@parley/service-runtime';
 import { Counter, Histogram } from 'prom-client';
 import { classifierSettings } from './settings.ts';
@@ -81,7 +69,6 @@ export const classifierService: ServiceDefinition<typeof classifierSettings> = {
         seen.misses = classifier.stats.cacheMisses;
       },
     });
-    readiness.expect('kafka');
     readiness.expect('backend', `${config.PARLEY_CLASSIFIER_BACKEND} backend not checked yet`);
     const outcomes = new Counter({
       name: 'parley_classifier_messages_total',
@@ -90,25 +77,46 @@ export const classifierService: ServiceDefinition<typeof classifierSettings> = {
       registers: [metrics],
     });
 
-    const kafka = createKafkaClient({
-      brokers: config.PARLEY_KAFKA_BROKERS,
-      clientId: config.PARLEY_KAFKA_CLIENT_ID,
+    const worker = new KafkaWorker({
+      settings: config,
+      topics: topicDefinitions(config.PARLEY_KAFKA_PARTITIONS),
       logger,
+      readiness,
+      metrics: createKafkaMetrics(metrics),
+      input: {
+        topic: config.PARLEY_INPUT_TOPIC,
+        groupId: config.PARLEY_KAFKA_GROUP_ID,
+        consume: {
+          kind: 'ordered',
+          concurrency: config.PARLEY_CLASSIFIER_CONCURRENCY,
+          handle: async (message, partition, heartbeat) => {
+            const parsed = parseJson(message.value?.toString(), MatrixEventV1);
+            if (!parsed.success) {
+              outcomes.inc({ outcome: 'dead_letter' });
+              return [
+                kafkaInputDeadLetter({
+                  topic: config.PARLEY_DLQ_TOPIC,
+                  producer: 'parley/classifier',
+                  stage: 'classifier',
+                  reason: 'invalid_input',
+                  error: `not a normalised Matrix event (matrix-event.v1): ${parsed.error}`,
+                  input: {
+                    topic: config.PARLEY_INPUT_TOPIC,
+                    partition,
+                    offset: message.offset,
+                    raw: message.value?.toString() ?? null,
+                  },
+                }),
+              ];
+            }
+            const records = await classifyWaitingForBackend(parsed.data, heartbeat);
+            outcomes.inc({ outcome: outcomeOf(records, config.PARLEY_DLQ_TOPIC) });
+            return records;
+          },
+        },
+      },
     });
-    const kafkaMetrics = createKafkaMetrics(metrics);
-    const producer = new AcknowledgedProducer(kafka, {
-      timeoutMs: config.PARLEY_PUBLISH_TIMEOUT_MS,
-      metrics: kafkaMetrics,
-    });
-    const consumer = kafka.consumer({ groupId: config.PARLEY_KAFKA_GROUP_ID, allowAutoTopicCreation: false });
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      readiness.report('kafka', true, 'consuming');
-    });
-    consumer.on(consumer.events.CRASH, (event) => {
-      readiness.report('kafka', false, `consumer crashed: ${String(event.payload.error)}`);
-    });
-    const lifecycle = { stopping: false };
-    const stopping = () => lifecycle.stopping;
+    const stopping = () => worker.stopping;
 
     const classifyWaitingForBackend = async (
       event: MatrixEventV1,
@@ -124,63 +132,16 @@ export const classifierService: ServiceDefinition<typeof classifierSettings> = {
         } catch (error) {
           if (!(error instanceof BackendUnavailableError) || stopping()) throw error;
           readiness.report('backend', false, error.message);
-          if (attempt === 0 || attempt % 10 === 0)
-            logger.warn({ err: error.message, attempt }, 'backend unavailable; waiting');
+          if (attempt === 0 || attempt % 10 === 0) logger.warn({ err: error, attempt }, 'backend unavailable; waiting');
           const wait = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
           for (let waited = 0; waited < wait && !stopping(); waited += 1000) {
-            await new Promise((resolve) => setTimeout(resolve, Math.min(1000, wait - waited)));
+            await sleep(Math.min(1000, wait - waited));
             await heartbeat();
           }
         }
       }
     };
 
-    const start = async () => {
-      await producer.connect();
-      if (config.PARLEY_KAFKA_CREATE_TOPICS) {
-        const admin = kafka.admin();
-        await admin.connect();
-        await ensureTopics(admin, topicDefinitions(config.PARLEY_KAFKA_PARTITIONS)).finally(() => admin.disconnect());
-      }
-      await consumer.connect();
-      await runOrderedConsumer({
-        consumer,
-        topic: config.PARLEY_INPUT_TOPIC,
-        concurrency: config.PARLEY_CLASSIFIER_CONCURRENCY,
-        metrics: kafkaMetrics,
-        publish: (records) => producer.publish(records),
-        handle: async (message, partition, heartbeat) => {
-          let parsed;
-          try {
-            parsed = MatrixEventV1.safeParse(JSON.parse(message.value?.toString() ?? 'null'));
-          } catch {
-            parsed = undefined;
-          }
-          if (!parsed?.success) {
-            outcomes.inc({ outcome: 'dead_letter' });
-            return [
-              invalidInput(
-                config.PARLEY_DLQ_TOPIC,
-                config.PARLEY_INPUT_TOPIC,
-                message.value?.toString() ?? null,
-                partition,
-                message.offset,
-              ),
-            ];
-          }
-          const records = await classifyWaitingForBackend(parsed.data, heartbeat);
-          outcomes.inc({
-            outcome:
-              records.length === 0
-                ? 'skipped'
-                : records[0]?.topic === config.PARLEY_DLQ_TOPIC
-                  ? 'dead_letter'
-                  : 'classified',
-          });
-          return records;
-        },
-      });
-    };
     // Readiness before the first message: the model must be there (its digest is part of every label).
     const probe = async () => {
       while (!stopping()) {
@@ -188,51 +149,24 @@ export const classifierService: ServiceDefinition<typeof classifierSettings> = {
           // The example store is embedded and learned before the first message, not during it.
           await backend.prepare?.();
           const lineage = await backend.lineage();
+          const tuning = backend.tuning?.() ?? {};
+          if (Object.keys(tuning).length > 0) logger.info({ tuning }, 'LLM weight chosen on held-out examples');
           readiness.report('backend', true, `${lineage.backend} ${lineage.model} available`);
           return;
         } catch (error) {
-          readiness.report('backend', false, (error as Error).message);
-          await new Promise((resolve) => setTimeout(resolve, 5_000));
+          readiness.report('backend', false, error instanceof Error ? error.message : String(error));
+          await sleep(5_000);
         }
       }
     };
     void probe();
-    start().catch((error: unknown) => {
-      readiness.report('kafka', false, `could not start consuming: ${(error as Error).message}`);
-      logger.error({ err: (error as Error).message }, 'consumer failed to start');
-    });
-
-    return {
-      close: async () => {
-        lifecycle.stopping = true;
-        await consumer.disconnect();
-        await producer.disconnect();
-      },
-    };
+    void worker.start();
+    return { close: () => worker.close() };
   },
 };
 
-function invalidInput(dlq: string, input: string, raw: string | null, partition: number, offset: string): TopicRecord {
-  const failedAt = new Date().toISOString();
-  return {
-    topic: dlq,
-    key: 'unknown',
-    value: {
-      schemaVersion: 1,
-      reason: 'invalid_input',
-      error: 'not a normalised Matrix event (matrix-event.v1)',
-      stage: 'classifier',
-      source: { topic: input, partition, offset },
-      raw,
-      failedAt,
-    },
-    headers: toKafkaHeaders({
-      id: `${input}/${partition}/${offset}`,
-      source: 'parley/classifier',
-      type: CE_TYPES.deadLetter,
-      specversion: '1.0',
-      time: failedAt,
-      dataschema: DATASCHEMA.deadLetter,
-    }),
-  };
+/** What one input came to, for the outcome counter. */
+function outcomeOf(records: readonly TopicRecord[], deadLetterTopic: string): string {
+  if (records.length === 0) return 'skipped';
+  return records[0]?.topic === deadLetterTopic ? 'dead_letter' : 'classified';
 }

@@ -1,19 +1,16 @@
 import { classificationSettings } from '@parley/classification';
 import { TOPICS } from '@parley/contracts';
+import { kafkaSettings } from '@parley/kafka';
 import { setting } from '@parley/service-runtime';
 import { z } from 'zod';
 
 export const classifierSettings = {
-  PARLEY_KAFKA_BROKERS: setting.list(),
+  ...kafkaSettings('parley-classifier'),
   /** Topic names; the defaults are the documented contract. Override to run a second classifier. */
   PARLEY_INPUT_TOPIC: z.string().min(1).default(TOPICS.matrixEvents),
   PARLEY_OUTPUT_TOPIC: z.string().min(1).default(TOPICS.classifications),
   PARLEY_DLQ_TOPIC: z.string().min(1).default(TOPICS.classificationsDlq),
-  PARLEY_KAFKA_CLIENT_ID: z.string().min(1).default('parley-classifier'),
   PARLEY_KAFKA_GROUP_ID: z.string().min(1).default('parley-classifier'),
-  PARLEY_KAFKA_CREATE_TOPICS: setting.flag(true),
-  PARLEY_KAFKA_PARTITIONS: setting.positiveInt(6),
-  PARLEY_PUBLISH_TIMEOUT_MS: setting.positiveInt(30_000),
   /** Backend, models, taxonomy, example store, parts and thresholds: see libs/classification. */
   ...classificationSettings,
   /** Messages classified at once; match Ollama's OLLAMA_NUM_PARALLEL. */

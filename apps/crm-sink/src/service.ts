@@ -1,14 +1,6 @@
-import { RoomStateV1, topicDefinitions } from '@parley/contracts';
+import { RoomStateV1, topicDefinitions, type TopicRecord } from '@parley/contracts';
 import { CrmPlanner, CrmSync, ROOM_KEY_PREFIX, type RoomMemory } from '@parley/crm';
-import {
-  AcknowledgedProducer,
-  CompactedTopicMap,
-  createKafkaClient,
-  createKafkaMetrics,
-  ensureTopics,
-  runBatchConsumer,
-  TopicFollower,
-} from '@parley/kafka';
+import { CompactedTopicMap, createKafkaMetrics, KafkaWorker, TopicFollower, type WorkerContext } from '@parley/kafka';
 import type { ServiceDefinition } from '@parley/service-runtime';
 import { DataModelPermissionError } from '@parley/twenty';
 import { Counter } from 'prom-client';
@@ -21,8 +13,6 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
   settings: crmSinkSettings,
   wire: async ({ config, logger, readiness, metrics }) => {
     const stop = new AbortController();
-    const lifecycle = { stopping: false };
-    const stopping = () => lifecycle.stopping;
     const requests = new Counter({
       name: 'parley_crm_requests_total',
       help: 'Requests to the CRM by status (429 and 5xx are retried)',
@@ -44,25 +34,46 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
           'CRM request retried',
         );
     });
-    readiness.expect('kafka');
     readiness.expect('crm', `${built.kind} not written to yet`);
 
-    const kafka = createKafkaClient({
-      brokers: config.PARLEY_KAFKA_BROKERS,
-      clientId: config.PARLEY_KAFKA_CLIENT_ID,
+    let sync: CrmSync | undefined;
+    let lastInputAt = 0;
+    const worker = new KafkaWorker({
+      settings: config,
+      topics: topicDefinitions(config.PARLEY_KAFKA_PARTITIONS),
       logger,
+      readiness,
+      metrics: createKafkaMetrics(metrics),
+      input: {
+        topic: config.PARLEY_INPUT_TOPIC,
+        groupId: config.PARLEY_KAFKA_GROUP_ID,
+        consume: {
+          kind: 'batch',
+          maxBatch: config.PARLEY_CRM_BATCH,
+          minBytes: config.PARLEY_KAFKA_MIN_BYTES,
+          maxWaitTimeInMs: config.PARLEY_KAFKA_MAX_WAIT_MS,
+          handle: (messages, partition, heartbeat) => {
+            lastInputAt = Date.now();
+            if (!sync) throw new Error('consuming before the CRM sync was built');
+            return sync.handle(
+              messages.map((m) => ({ value: m.value, partition, offset: m.offset })),
+              heartbeat,
+            );
+          },
+        },
+      },
+      beforeConsuming: async ({ kafka }) => {
+        try {
+          sync = await startSync(kafka);
+        } catch (error) {
+          readiness.report('crm', false, `could not start: ${error instanceof Error ? error.message : String(error)}`);
+          throw error;
+        }
+      },
     });
-    const kafkaMetrics = createKafkaMetrics(metrics);
-    const producer = new AcknowledgedProducer(kafka, {
-      timeoutMs: config.PARLEY_PUBLISH_TIMEOUT_MS,
-      metrics: kafkaMetrics,
-    });
-    const consumer = kafka.consumer({
-      groupId: config.PARLEY_KAFKA_GROUP_ID,
-      allowAutoTopicCreation: false,
-      minBytes: config.PARLEY_KAFKA_MIN_BYTES,
-      maxWaitTimeInMs: config.PARLEY_KAFKA_MAX_WAIT_MS,
-    });
+    const stopping = () => worker.stopping;
+    const publish = (records: TopicRecord[]) => (records.length > 0 ? worker.producer.publish(records) : undefined);
+
     // A room's name that arrives after its messages renames their records, once (see renameRooms).
     let renameTimer: NodeJS.Timeout | undefined;
     const scheduleRenames = () => {
@@ -71,14 +82,14 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
         renameTimer = undefined;
         sync
           ?.renameRooms()
-          .then((records) => (records.length > 0 ? producer.publish(records) : undefined))
+          .then(publish)
           .catch((error: unknown) => {
             logger.warn({ err: error }, 'renaming rooms in the CRM failed; tried again with the next room update');
           });
       }, 1000);
     };
     const rooms = new TopicFollower(
-      kafka,
+      worker.kafka,
       config.PARLEY_ROOMS_TOPIC,
       (value) => {
         const parsed = RoomStateV1.safeParse(value);
@@ -88,23 +99,9 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
         scheduleRenames();
       },
     );
-    const stateStore = new CompactedTopicMap<RoomMemory>(kafka, config.PARLEY_STATE_TOPIC, ROOM_KEY_PREFIX);
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      readiness.report('kafka', true, 'consuming');
-    });
-    consumer.on(consumer.events.CRASH, (event) => {
-      readiness.report('kafka', false, `consumer crashed: ${String(event.payload.error)}`);
-    });
 
-    let sync: CrmSync | undefined;
-    let lastInputAt = 0;
-    const start = async () => {
-      await producer.connect();
-      if (config.PARLEY_KAFKA_CREATE_TOPICS) {
-        const admin = kafka.admin();
-        await admin.connect();
-        await ensureTopics(admin, topicDefinitions(config.PARLEY_KAFKA_PARTITIONS)).finally(() => admin.disconnect());
-      }
+    /** Once Kafka answers: the Twenty schema, the sink's memory and the room names, then the sync. */
+    const startSync = async (kafka: WorkerContext['kafka']): Promise<CrmSync> => {
       let schemaNote = '';
       if (built.kind === 'twenty' && config.PARLEY_TWENTY_BOOTSTRAP) {
         try {
@@ -118,6 +115,7 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
           logger.warn({ call: error.call }, `Twenty bootstrap skipped: ${error.message}`);
         }
       }
+      const stateStore = new CompactedTopicMap<RoomMemory>(kafka, config.PARLEY_STATE_TOPIC, ROOM_KEY_PREFIX);
       const restored = [...(await stateStore.load()).entries()].map(([key, memory]): [string, RoomMemory] => [
         key.slice(ROOM_KEY_PREFIX.length),
         memory,
@@ -129,7 +127,7 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
         roomName: (roomId) => rooms.get(roomId)?.name,
         restored,
       });
-      sync = new CrmSync({
+      const created = new CrmSync({
         planner,
         target: built.target,
         topics: {
@@ -151,23 +149,8 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
       });
       readiness.report('crm', true, `${built.kind} ready${schemaNote}`);
       // Names that arrived while the sink was down, for rooms it remembers.
-      scheduleRenames();
-      await consumer.connect();
-      const active = sync;
-      await runBatchConsumer({
-        consumer,
-        topic: config.PARLEY_INPUT_TOPIC,
-        maxBatch: config.PARLEY_CRM_BATCH,
-        metrics: kafkaMetrics,
-        publish: (records) => producer.publish(records),
-        handle: (messages, partition, heartbeat) => {
-          lastInputAt = Date.now();
-          return active.handle(
-            messages.map((m) => ({ value: m.value, partition, offset: m.offset })),
-            heartbeat,
-          );
-        },
-      });
+      setImmediate(scheduleRenames);
+      return created;
     };
 
     // Unanswered customers in rooms that went quiet: checked by the wall clock once input has caught
@@ -176,29 +159,23 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
       if (sync === undefined || Date.now() - lastInputAt < config.PARLEY_FOLLOW_UP_CHECK_MS) return;
       sync
         .flushDue(Date.now())
-        .then((records) => (records.length > 0 ? producer.publish(records) : undefined))
+        .then(publish)
         .catch((error: unknown) => {
           logger.warn({ err: (error as Error).message }, 'follow-up check failed');
         });
     }, config.PARLEY_FOLLOW_UP_CHECK_MS);
 
-    start().catch((error: unknown) => {
-      if (stopping()) return;
-      const detail = `could not start: ${(error as Error).message}`;
-      readiness.report('crm', false, detail);
-      logger.error({ err: (error as Error).message }, 'crm-sink failed to start');
-    });
+    void worker.start();
 
     return {
       close: async () => {
-        lifecycle.stopping = true;
         clearInterval(dueTimer);
         clearTimeout(renameTimer);
-        // The consumer finishes its in-flight run (written, published, committed) before it leaves.
-        await consumer.disconnect();
+        // The in-flight run finishes (written, published, committed) before the consumer leaves; the
+        // sync stops retrying a CRM that is down once the worker is stopping.
+        await worker.close();
         stop.abort();
         await rooms.stop();
-        await producer.disconnect();
         await built.target.close();
       },
     };

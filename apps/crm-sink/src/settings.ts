@@ -1,18 +1,15 @@
 import { TOPICS } from '@parley/contracts';
+import { kafkaSettings } from '@parley/kafka';
 import { setting } from '@parley/service-runtime';
 import { z } from 'zod';
 
 export const crmSinkSettings = {
-  PARLEY_KAFKA_BROKERS: setting.list(),
+  ...kafkaSettings('parley-crm-sink'),
   PARLEY_INPUT_TOPIC: z.string().min(1).default(TOPICS.classifications),
   PARLEY_ROOMS_TOPIC: z.string().min(1).default(TOPICS.matrixRooms),
   PARLEY_STATE_TOPIC: z.string().min(1).default(TOPICS.crmSinkState),
   PARLEY_DLQ_TOPIC: z.string().min(1).default(TOPICS.crmSinkDlq),
-  PARLEY_KAFKA_CLIENT_ID: z.string().min(1).default('parley-crm-sink'),
   PARLEY_KAFKA_GROUP_ID: z.string().min(1).default('parley-crm-sink'),
-  PARLEY_KAFKA_CREATE_TOPICS: setting.flag(true),
-  PARLEY_KAFKA_PARTITIONS: setting.positiveInt(6),
-  PARLEY_PUBLISH_TIMEOUT_MS: setting.positiveInt(30_000),
   /** Classifications written per CRM batch at most: bigger batches mean fewer Twenty requests per message. */
   PARLEY_CRM_BATCH: setting.positiveInt(1000),
   /** The broker holds a fetch until this many bytes are there or the wait is over, so batches fill up. */

@@ -137,7 +137,7 @@ export async function wireAppserviceMode(context: ServiceContext<IngestConfig>):
       } catch (error) {
         measure.transactions.inc({ outcome: 'failed' });
         order.recoveryStarted();
-        output.recovery.trigger();
+        output.worker.reconnect();
         throw error;
       } finally {
         stop();
@@ -147,17 +147,17 @@ export async function wireAppserviceMode(context: ServiceContext<IngestConfig>):
 
   // Connect (and then ping, which needs our endpoint up) once listening.
   http.addHook('onListen', async () => {
-    output.recovery.trigger();
+    void output.worker.start();
   });
 
   return {
     close: async () => {
-      output.recovery.stop();
+      await output.worker.halt();
       catchUp.stop();
       await recent?.flush().catch((error: unknown) => {
-        logger.warn({ err: (error as Error).message }, 'could not store the last transaction ids');
+        logger.warn({ err: error }, 'could not store the last transaction ids');
       });
-      await output.producer.disconnect();
+      await output.worker.close();
     },
   };
 }

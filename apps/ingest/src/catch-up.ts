@@ -27,14 +27,12 @@ export function recentActivityLoader(kafka: Kafka, pipeline: EventPipeline) {
       kafka,
       TOPICS.matrixEvents,
       (_partition, message) => {
-        const id = message.headers?.['ce_id'];
-        collector.add({
-          roomId: message.key?.toString(),
-          eventId: id === undefined ? undefined : (Array.isArray(id) ? id[0] : id)?.toString(),
-          value: message.value,
-        });
+        collector.addMessage(message);
       },
-      { fromTimestamp: sinceMs, timeoutMs: 60_000 },
+      {
+        fromTimestamp: sinceMs,
+        timeoutMs: 60_000,
+      },
     );
     return collector.activity;
   };

@@ -1,5 +1,5 @@
 import { topicDefinitions } from '@parley/contracts';
-import { AcknowledgedProducer, createKafkaClient, ensureTopics } from '@parley/kafka';
+import { AcknowledgedProducer, createKafkaClient, reachCluster } from '@parley/kafka';
 import { HomeserverClient } from '@parley/matrix';
 import { ConfigError, createLogger, loadConfig, setting, type Logger } from '@parley/service-runtime';
 import type { Kafka } from 'kafkajs';
@@ -44,13 +44,10 @@ export async function withCommandContext(
     logger,
   });
   const producer = new AcknowledgedProducer(kafka, { timeoutMs: config.PARLEY_PUBLISH_TIMEOUT_MS });
+  // A command fails fast where a service would wait: whoever runs it sees the error and can run it again.
+  await reachCluster(kafka, config.PARLEY_KAFKA_CREATE_TOPICS, topicDefinitions(config.PARLEY_KAFKA_PARTITIONS));
   await producer.connect();
   try {
-    if (config.PARLEY_KAFKA_CREATE_TOPICS) {
-      const admin = kafka.admin();
-      await admin.connect();
-      await ensureTopics(admin, topicDefinitions(config.PARLEY_KAFKA_PARTITIONS)).finally(() => admin.disconnect());
-    }
     return await work({ config, logger, homeserver, kafka, producer });
   } finally {
     await producer.disconnect();

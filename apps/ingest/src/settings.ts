@@ -1,3 +1,4 @@
+import { kafkaSettings } from '@parley/kafka';
 import { setting } from '@parley/service-runtime';
 import { z } from 'zod';
 
@@ -15,6 +16,7 @@ const regex = z.string().refine(
 
 /** ingest's own settings (the base HTTP, logging and drain settings come from service-runtime). */
 export const ingestSettings = {
+  ...kafkaSettings('parley-ingest'),
   /** appservice: the homeserver pushes transactions (primary); sync: long-poll /sync as a user. */
   PARLEY_INGEST_MODE: z.enum(['appservice', 'sync']).default('appservice'),
   PARLEY_HOMESERVER_URL: setting.url(),
@@ -42,11 +44,6 @@ export const ingestSettings = {
     .regex(/^@[^:]+:.+$/, 'expected a Matrix user id')
     .optional(),
   PARLEY_SYNC_ACCESS_TOKEN: z.string().min(1).optional(),
-  PARLEY_KAFKA_BROKERS: setting.list(),
-  PARLEY_KAFKA_CLIENT_ID: z.string().min(1).default('parley-ingest'),
-  PARLEY_KAFKA_CREATE_TOPICS: setting.flag(true),
-  PARLEY_KAFKA_PARTITIONS: setting.positiveInt(6),
-  PARLEY_PUBLISH_TIMEOUT_MS: setting.positiveInt(30_000),
   PARLEY_GHOST_RULES: z.string().optional(),
   /**
    * Bridges' own registration files (comma-separated): their ghost namespaces become ghost rules (before

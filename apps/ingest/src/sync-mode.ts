@@ -54,12 +54,12 @@ export async function wireSyncMode(context: ServiceContext<IngestConfig>): Promi
     },
     createKafkaMetrics(metrics),
   );
-  output.recovery.trigger();
+  void output.worker.start();
   return {
     close: async () => {
-      output.recovery.stop();
+      await output.worker.halt();
       await loop?.stop();
-      await output.producer.disconnect();
+      await output.worker.close();
     },
   };
 }

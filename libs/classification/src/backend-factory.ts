@@ -56,6 +56,7 @@ export function buildBackend(settings: ClassificationSettings, hooks: BackendHoo
         weights: settings.PARLEY_CLASSIFIER_WEIGHTS,
         demonstrations: settings.PARLEY_DEMONSTRATIONS,
         llmGate: settings.PARLEY_LLM_GATE,
+        tuneWith: settings.PARLEY_LLM_WEIGHT_TUNING,
         candidates: settings.PARLEY_LLM_CANDIDATES,
         abstainBelow: settings.PARLEY_ABSTAIN_BELOW,
         englishOnlyParts: settings.PARLEY_EMBEDDING_LANGUAGES,

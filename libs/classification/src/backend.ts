@@ -1,5 +1,6 @@
 import type { Lineage, Sentiment } from '@parley/contracts';
 import type { ContextTurn } from './prompt.ts';
+import type { TunedWeight } from './weight-tuning.ts';
 
 export interface ClassificationInput {
   text: string;
@@ -30,7 +31,6 @@ export interface ClassificationResult {
   /** Below the confidence threshold: the intent is `other` and a person should look. */
   needsReview?: boolean;
 }
-
 /** Labels one message. Implementations: the LLM through Ollama, and the baseline without an LLM. */
 export interface ClassifierBackend {
   readonly kind: Lineage['backend'];
@@ -38,6 +38,8 @@ export interface ClassifierBackend {
   lineage(): Promise<Lineage>;
   /** Work done once before the first message (embedding an example store); repeated until it succeeds. */
   prepare?(): Promise<void>;
+  /** What start-up tuning chose (the LLM's weight per task, with the held-out scores of each tried). */
+  tuning?(): Partial<Record<'intent' | 'sentiment', TunedWeight>>;
   classify(input: ClassificationInput): Promise<ClassificationResult>;
 }
 

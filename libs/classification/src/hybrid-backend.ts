@@ -17,6 +17,7 @@ import {
 } from './scoring-prompt.ts';
 import { SoftmaxHead } from './softmax-head.ts';
 import type { Taxonomy } from './taxonomy.ts';
+import { heldOutSample, MIN_HELD_OUT, tuneLlmWeight, type HeldOut, type TunedWeight } from './weight-tuning.ts';
 
 export interface HybridOptions {
   taxonomy: Taxonomy;
@@ -38,6 +39,11 @@ export interface HybridOptions {
   /** Languages the embedding model and the lexicon read (BCP 47); elsewhere only the LLM decides. */
   englishOnlyParts: readonly string[];
   languages: LanguageDetector;
+  /**
+   * Held-out store examples per task on which the LLM's weight is chosen at start-up (0: the configured
+   * weight as it is). Stores too small to hold out enough keep the configured weight.
+   */
+  tuneWith: number;
 }
 
 interface Indexed {
@@ -58,6 +64,9 @@ export class HybridBackend implements ClassifierBackend {
   private readonly intents: string[];
   private store: Indexed[] = [];
   private heads: Partial<Record<Task, SoftmaxHead>> = {};
+  /** The weights in use per task: the configured ones, with the LLM's tuned on held-out examples. */
+  private weights: Record<Task, Weights>;
+  private tuned: Partial<Record<Task, TunedWeight>> = {};
   private prefix = '';
   private demonstrated: Record<Task, boolean> = { intent: false, sentiment: false };
   /** The LLM's leaning per task with no message to read, measured once per prompt prefix. */
@@ -70,6 +79,12 @@ export class HybridBackend implements ClassifierBackend {
     this.kind = options.scorer ? 'llm' : 'baseline';
     this.keywords = new KeywordIntents(options.taxonomy);
     this.intents = options.taxonomy.intents.map((i) => i.name);
+    this.weights = { intent: options.weights, sentiment: options.weights };
+  }
+
+  /** What start-up tuning chose for each task it tuned (for logs and evaluation reports). */
+  tuning(): Partial<Record<Task, TunedWeight>> {
+    return this.tuned;
   }
 
   /** Embeds the example store and trains the heads; once, on first use (or call it at start-up). */
@@ -82,7 +97,7 @@ export class HybridBackend implements ClassifierBackend {
   }
 
   private async build(): Promise<void> {
-    const { embedder, examples } = this.options;
+    const { embedder, examples, scorer } = this.options;
     const vectors = embedder ? await embedder.embed(examples.map((e) => e.text)) : [];
     this.store = examples.map((example, i) => ({ example, vector: vectors[i] }));
     const demonstrations = this.chooseDemonstrations();
@@ -91,21 +106,76 @@ export class HybridBackend implements ClassifierBackend {
       sentiment: demonstrations.some((d) => d.sentiment !== undefined),
     };
     this.prefix = scoringPrefix(this.options.taxonomy, demonstrations);
-    if (!embedder) return;
-    for (const task of ['intent', 'sentiment'] as const) {
-      const labelled = this.store.filter((s) => s.example[task] !== undefined && s.vector);
-      if (new Set(labelled.map((s) => s.example[task])).size < 2) continue;
-      // Fewer passes over a large store: its size gives the steps that a small one gets from repetition.
-      const epochs = Math.max(10, Math.min(30, Math.round(60_000 / labelled.length)));
-      this.heads[task] = SoftmaxHead.fit(
-        labelled.map((s) => s.vector ?? new Float32Array()),
-        labelled.map((s) => String(s.example[task])),
-        { epochs, balanced: true },
-      );
+    const shown = new Set(demonstrations.map((d) => d.text));
+    for (const task of ['sentiment', 'intent'] as const) {
+      const labelled = this.store.filter((s) => s.example[task] !== undefined);
+      if (scorer && this.options.weights.llm > 0 && this.options.tuneWith > 0 && this.demonstrated[task]) {
+        // Demonstrations are in every prompt: the LLM would be read its own answer.
+        const candidates = labelled.filter((s) => !shown.has(s.example.text));
+        const held = new Set(
+          heldOutSample(
+            candidates.map((s) => String(s.example[task])),
+            this.options.tuneWith,
+          ).map((i) => candidates[i]),
+        );
+        if (held.size >= MIN_HELD_OUT) {
+          const head = this.fitHead(
+            task,
+            labelled.filter((s) => !held.has(s)),
+          );
+          this.tuned[task] = await this.tune(
+            task,
+            [...held].filter((s) => s !== undefined),
+            head,
+          );
+          this.weights[task] = { ...this.options.weights, llm: this.tuned[task].llm };
+        }
+      }
+      const head = this.fitHead(task, labelled);
+      if (head) this.heads[task] = head;
     }
   }
 
+  /** The examples part of a task: a softmax head on the store's embeddings; none without two labels. */
+  private fitHead(task: Task, labelled: readonly Indexed[]): SoftmaxHead | undefined {
+    const usable = labelled.filter((s) => s.vector);
+    if (!this.options.embedder || new Set(usable.map((s) => s.example[task])).size < 2) return undefined;
+    // Fewer passes over a large store: its size gives the steps that a small one gets from repetition.
+    const epochs = Math.max(10, Math.min(30, Math.round(60_000 / usable.length)));
+    return SoftmaxHead.fit(
+      usable.map((s) => s.vector ?? new Float32Array()),
+      usable.map((s) => String(s.example[task])),
+      { epochs, balanced: true },
+    );
+  }
+
+  /** Each held-out example decided as a message would be (gate included), then the LLM weight chosen. */
+  private async tune(task: Task, held: readonly Indexed[], head: SoftmaxHead | undefined): Promise<TunedWeight> {
+    const labels = task === 'sentiment' ? SENTIMENTS : this.intents;
+    const weights = this.options.weights;
+    const decided: HeldOut[] = [];
+    // Two at a time: Ollama serves two requests in parallel by default, and start-up is what waits.
+    for (let start = 0; start < held.length; start += 2) {
+      const batch = held.slice(start, start + 2).map(async ({ example, vector }) => {
+        const input = { text: example.text, context: [] };
+        const readable = this.readable(this.options.languages.detect(example.text));
+        const opinions = this.otherOpinions(task, input.text, readable, vector, head);
+        const prior = combine(labels, opinions, weights);
+        if (prior.parts.length === 0 || prior.confidence < this.options.llmGate) {
+          const answered: Partial<Record<Task, string>> =
+            task === 'intent' && this.demonstrated.sentiment ? { sentiment: example.sentiment ?? 'neutral' } : {};
+          opinions.llm = await this.llmOpinion(task, labels, input, answered, prior.distribution);
+        }
+        return { gold: String(example[task]), opinions };
+      });
+      decided.push(...(await Promise.all(batch)));
+    }
+    return tuneLlmWeight(labels, decided, weights);
+  }
+
   async lineage(): Promise<Lineage> {
+    // The tuned weights are part of what made a label.
+    await this.prepare();
     if (this.lineageValue) return this.lineageValue;
     const { scorer, embedder, taxonomy } = this.options;
     const parts: PartName[] = [];
@@ -117,7 +187,8 @@ export class HybridBackend implements ClassifierBackend {
       .digest('hex')
       .slice(0, 12);
     const settings = JSON.stringify([
-      this.options.weights,
+      this.weights.intent,
+      this.weights.sentiment,
       this.options.demonstrations,
       this.options.llmGate,
       this.options.candidates,
@@ -140,33 +211,21 @@ export class HybridBackend implements ClassifierBackend {
     await this.prepare();
     const lineage = await this.lineage();
     const language = this.options.languages.detect(input.text);
-    // The embedding model and VADER read English; for a message known to be in another language they
-    // would only add noise, and the LLM decides alone.
-    const readable =
-      language === 'und' ||
-      this.options.englishOnlyParts.includes('*') ||
-      this.options.englishOnlyParts.includes(language);
+    const readable = this.readable(language);
     const vector = this.options.embedder && readable ? (await this.options.embedder.embed([input.text]))[0] : undefined;
-
     const sentiment = await this.decide(
       'sentiment',
       SENTIMENTS,
       input,
       {},
-      {
-        ...(vector && this.heads.sentiment && { examples: this.heads.sentiment.predict(vector) }),
-        ...(this.options.lexicon && readable && { lexicon: vaderDistribution(vaderCompound(input.text)) }),
-      },
+      this.otherOpinions('sentiment', input.text, readable, vector, this.heads.sentiment),
     );
     const intent = await this.decide(
       'intent',
       this.intents,
       input,
       this.demonstrated.sentiment ? { sentiment: sentiment.label } : {},
-      {
-        ...(vector && this.heads.intent && { examples: this.heads.intent.predict(vector) }),
-        ...(this.options.lexicon && readable && { lexicon: this.keywords.distribution(input.text) }),
-      },
+      this.otherOpinions('intent', input.text, readable, vector, this.heads.intent),
     );
     const needsReview = intent.confidence < this.options.abstainBelow;
     const fallback = this.intents.includes('other') ? 'other' : intent.label;
@@ -196,22 +255,58 @@ export class HybridBackend implements ClassifierBackend {
     answered: Partial<Record<Task, string>>,
     opinions: Partial<Record<PartName, Map<string, number>>>,
   ): Promise<Decision> {
-    const { scorer, weights } = this.options;
+    const weights = this.weights[task];
     const prior = combine(labels, opinions, weights);
     const unsure = prior.parts.length === 0 || prior.confidence < this.options.llmGate;
     // A task the store has no labelled examples of is not shown in the prompt, and a small model scoring
     // a format it was never shown is guessing: the LLM is asked only about demonstrated tasks.
-    if (scorer && weights.llm > 0 && unsure && this.demonstrated[task]) {
-      const candidates =
-        labels.length <= this.options.candidates ? labels : topLabels(prior.distribution, this.options.candidates);
-      const prompt = scoringPrompt(this.prefix, input, task, answered);
-      const [scores, leaning] = await Promise.all([
-        scorer.scorer.score(prompt, candidates),
-        this.leaningOf(task, labels, answered),
-      ]);
-      opinions.llm = calibrated(scores, leaning);
+    if (this.options.scorer && weights.llm > 0 && unsure && this.demonstrated[task]) {
+      opinions.llm = await this.llmOpinion(task, labels, input, answered, prior.distribution);
     }
     return combine(labels, opinions, weights);
+  }
+
+  /**
+   * The embedding model and VADER read English; for a message known to be in another language they
+   * would only add noise, and the LLM decides alone.
+   */
+  private readable(language: string): boolean {
+    const parts = this.options.englishOnlyParts;
+    return language === 'und' || parts.includes('*') || parts.includes(language);
+  }
+
+  /** What the examples and lexicon parts say about a task; nothing about a message they cannot read. */
+  private otherOpinions(
+    task: Task,
+    text: string,
+    readable: boolean,
+    vector: Float32Array | undefined,
+    head: SoftmaxHead | undefined,
+  ): Partial<Record<PartName, Map<string, number>>> {
+    if (!readable) return {};
+    const lexicon = task === 'sentiment' ? vaderDistribution(vaderCompound(text)) : this.keywords.distribution(text);
+    return {
+      ...(vector && head && { examples: head.predict(vector) }),
+      ...(this.options.lexicon && { lexicon }),
+    };
+  }
+
+  /** The LLM's calibrated probabilities for the labels the other parts rank highest. */
+  private async llmOpinion(
+    task: Task,
+    labels: readonly string[],
+    input: ClassificationInput,
+    answered: Partial<Record<Task, string>>,
+    prior: ReadonlyMap<string, number>,
+  ): Promise<Map<string, number>> {
+    const scorer = this.options.scorer?.scorer;
+    if (!scorer) return new Map();
+    const candidates = labels.length <= this.options.candidates ? labels : topLabels(prior, this.options.candidates);
+    const [scores, leaning] = await Promise.all([
+      scorer.score(scoringPrompt(this.prefix, input, task, answered), candidates),
+      this.leaningOf(task, labels, answered),
+    ]);
+    return calibrated(scores, leaning);
   }
 
   /**

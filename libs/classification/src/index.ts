@@ -18,6 +18,7 @@ export {
   taxonomyExamples,
 } from './examples.ts';
 export { HybridBackend, type HybridOptions } from './hybrid-backend.ts';
+export { heldOutSample, LLM_WEIGHT_FACTORS, tuneLlmWeight, type HeldOut, type TunedWeight } from './weight-tuning.ts';
 export { contentWords, keywordsOf } from './keywords.ts';
 export { LabelScorer, type LabelScorerOptions } from './label-scorer.ts';
 export { DEFAULT_LANGUAGES, LanguageDetector } from './language.ts';

@@ -1,12 +1,10 @@
 import {
+  classificationRecord,
   classifiedMessageOf,
-  CE_TYPES,
-  DATASCHEMA,
-  toKafkaHeaders,
+  deadLetterRecord,
   TOPICS,
   type ClassificationV1,
   type ClassifiedMessage,
-  type DeadLetterV1,
   type MatrixEventV1,
   type TopicRecord,
 } from '@parley/contracts';
@@ -195,45 +193,24 @@ export class MessageClassifier {
   }
 
   private record(value: ClassificationV1): TopicRecord {
-    return {
-      topic: this.options.topics?.classifications ?? TOPICS.classifications,
-      key: value.message.roomId,
-      value,
-      headers: toKafkaHeaders({
-        id: value.id,
-        source: this.options.source,
-        type: value.kind === 'label' ? CE_TYPES.classificationLabel : CE_TYPES.classificationRetraction,
-        specversion: '1.0',
-        time: value.classifiedAt,
-        subject: value.message.roomId,
-        dataschema: DATASCHEMA.classification,
-      }),
-    };
+    return classificationRecord(value, this.options.source, this.options.topics?.classifications);
   }
 
   private deadLetter(message: ClassifiedMessage, sourceEventId: string, error: InvalidReplyError): TopicRecord {
-    const value: DeadLetterV1 = {
-      schemaVersion: 1,
-      reason: 'invalid_reply',
-      error: error.message,
-      stage: 'classifier',
-      source: { topic: TOPICS.matrixEvents },
-      raw: { eventId: message.eventId, sourceEventId, reply: error.raw },
-      failedAt: this.now().toISOString(),
-    };
-    return {
+    return deadLetterRecord({
       topic: this.options.topics?.deadLetters ?? TOPICS.classificationsDlq,
       key: message.roomId,
-      value,
-      headers: toKafkaHeaders({
-        id: `${message.eventId}/${sourceEventId}/dlq`,
-        source: this.options.source,
-        type: CE_TYPES.deadLetter,
-        specversion: '1.0',
-        time: value.failedAt,
-        subject: message.roomId,
-        dataschema: DATASCHEMA.deadLetter,
-      }),
-    };
+      id: `${message.eventId}/${sourceEventId}/dlq`,
+      producer: this.options.source,
+      subject: message.roomId,
+      value: {
+        reason: 'invalid_reply',
+        error: error.message,
+        stage: 'classifier',
+        source: { topic: TOPICS.matrixEvents },
+        raw: { eventId: message.eventId, sourceEventId, reply: error.raw },
+        failedAt: this.now().toISOString(),
+      },
+    });
   }
 }

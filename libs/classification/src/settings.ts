@@ -52,6 +52,13 @@ export const classificationSettings = {
    * message (for a GPU or a bigger model), 0 never.
    */
   PARLEY_LLM_GATE: z.coerce.number().min(0).max(1).default(0.6),
+  /**
+   * Held-out examples of the store per task on which the LLM's weight is chosen at start-up (from 0 to
+   * twice the configured weight, best macro-recall): a model that does not help on the store's own data
+   * is turned down or off, one that does gets more say. 0 keeps the configured weight; so does a store
+   * too small to hold out 30 examples (the shipped one).
+   */
+  PARLEY_LLM_WEIGHT_TUNING: z.coerce.number().int().min(0).max(5_000).default(100),
   /** Intents the LLM scores when the taxonomy has more (the likeliest by the other parts). */
   PARLEY_LLM_CANDIDATES: z.coerce.number().int().min(2).max(100).default(12),
   /**

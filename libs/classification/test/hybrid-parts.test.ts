@@ -10,12 +10,15 @@ import {
   defaultTaxonomyPath,
   exampleStore,
   ExamplesError,
+  heldOutSample,
+  LLM_WEIGHT_FACTORS,
   LanguageDetector,
   loadExamples,
   loadTaxonomy,
   scoringPrefix,
   scoringPrompt,
   SoftmaxHead,
+  tuneLlmWeight,
   unit,
   vaderDistribution,
 } from '../src/index.ts';
@@ -174,5 +177,57 @@ describe('language and prompts', () => {
     const paths = wrong.error?.issues.map((i) => i.path[0]);
     expect(paths).toContain('PARLEY_CLASSIFIER_WEIGHTS');
     expect(paths).toContain('PARLEY_CLASSIFIER_PARTS');
+  });
+});
+
+describe('LLM weight tuning on held-out examples', () => {
+  const labels = ['negative', 'neutral', 'positive'];
+  const sure = (label: string, p: number) => new Map(labels.map((l) => [l, l === label ? p : (1 - p) / 2]));
+
+  it('turns the LLM off where it does not help, up where it is right, and prefers the cheaper weight on a tie', () => {
+    // The examples part is right on negative and neutral; the LLM on negative and positive. Below a weight
+    // of about 0.7 the examples part decides, above it the LLM: two thirds either way, a tie.
+    const heldOut = ['negative', 'neutral', 'positive'].flatMap((gold) =>
+      Array.from({ length: 10 }, () => ({
+        gold,
+        opinions: {
+          examples: sure(gold === 'positive' ? 'neutral' : gold, 0.6),
+          llm: sure(gold === 'positive' ? 'positive' : 'negative', 0.7),
+        },
+      })),
+    );
+    const tuned = tuneLlmWeight(labels, heldOut, { llm: 1, examples: 1, lexicon: 0 });
+    expect(
+      Object.keys(tuned.scores)
+        .map(Number)
+        .sort((a, b) => a - b),
+    ).toEqual([...LLM_WEIGHT_FACTORS]);
+    expect(Object.values(tuned.scores)).toEqual(Array<number>(5).fill(0.667));
+    expect(tuned).toMatchObject({ llm: 0, heldOut: 30 });
+
+    const useless = heldOut.map(({ gold, opinions }) => ({
+      gold,
+      opinions: { examples: sure(gold, 0.6), llm: sure('negative', 0.9) },
+    }));
+    expect(tuneLlmWeight(labels, useless, { llm: 1, examples: 1, lexicon: 0 }).llm).toBe(0);
+
+    const oracle = heldOut.map(({ gold }) => ({
+      gold,
+      opinions: { examples: sure('neutral', 0.8), llm: sure(gold, 0.9) },
+    }));
+    expect(tuneLlmWeight(labels, oracle, { llm: 1, examples: 1, lexicon: 0 }).llm).toBeGreaterThanOrEqual(1);
+  });
+
+  it('holds out a label-stratified, deterministic sample that leaves most of each label for training', () => {
+    const targets = [...Array<string>(50).fill('a'), ...Array<string>(200).fill('b'), ...Array<string>(4).fill('c')];
+    const held = heldOutSample(targets, 50);
+    expect(heldOutSample(targets, 50)).toEqual(held);
+    const count = (label: string) => held.filter((i) => targets[i] === label).length;
+    expect(count('a')).toBe(9);
+    expect(count('b')).toBe(39);
+    // A fifth at most: four examples of c keep all of theirs.
+    expect(count('c')).toBe(0);
+    expect(new Set(held).size).toBe(held.length);
+    expect(heldOutSample(targets, 10_000).length).toBeLessThanOrEqual(Math.ceil(targets.length / 5));
   });
 });

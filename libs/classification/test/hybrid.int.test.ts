@@ -93,6 +93,7 @@ describe('hybrid backend (real Ollama: label scoring, example store, lexicon)', 
       weights: { llm: 1, examples: 1, lexicon: 0.5 },
       demonstrations: 24,
       llmGate: 1,
+      tuneWith: 0,
       candidates: 12,
       abstainBelow: 0,
       englishOnlyParts: ['*'],
@@ -129,6 +130,29 @@ describe('hybrid backend (real Ollama: label scoring, example store, lexicon)', 
     expect(result.language).toBe('es');
     expect(result.lineage.parts).toEqual(['llm']);
   }, 300_000);
+
+  it('chooses the LLM weight per task on held-out examples of a store large enough to hold them out', async () => {
+    // The shipped store and the development sets: about 180 examples, a fifth of them held out.
+    const dev = ['es', 'pt', 'de'].map(
+      (lang) => new URL(`../../../tools/eval/dev/${lang}.jsonl`, import.meta.url).pathname,
+    );
+    const examples = exampleStore(taxonomy, [defaultExamplesPath(), ...dev]);
+    const tuned = new HybridBackend(await options({ examples, llmGate: 0.6, tuneWith: 100 }));
+    const result = await tuned.classify({ text: 'Where is my parcel? It has not arrived yet', context: [] });
+    expect(result.intent.label).toBe('order_status');
+    const tuning = tuned.tuning();
+    for (const task of ['intent', 'sentiment'] as const) {
+      const chosen = tuning[task];
+      if (!chosen) throw new Error(`${task} was not tuned`);
+      expect(chosen.heldOut).toBeGreaterThanOrEqual(30);
+      expect(Object.keys(chosen.scores)).toHaveLength(5);
+      expect(chosen.scores[String(chosen.llm)]).toBe(Math.max(...Object.values(chosen.scores)));
+    }
+    // The shipped store alone is too small to hold out 30: the configured weight stays.
+    const small = new HybridBackend(await options({ tuneWith: 100 }));
+    await small.prepare();
+    expect(small.tuning()).toEqual({});
+  }, 600_000);
 
   it('is what the service builds from default settings, and runs with the LLM switched off', async () => {
     const ollama = await startOllama();

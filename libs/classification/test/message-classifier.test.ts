@@ -37,6 +37,7 @@ describe('MessageClassifier', () => {
       weights: { llm: 1, examples: 1, lexicon: 1 },
       demonstrations: 0,
       llmGate: 0.6,
+      tuneWith: 0,
       candidates: 12,
       abstainBelow: 0.3,
       englishOnlyParts: ['*'],

@@ -10,6 +10,7 @@ export {
   SENTIMENTS,
 } from './classification.ts';
 export { DeadLetterV1 } from './dead-letter.ts';
+export { deadLetterRecord, kafkaInputDeadLetter, type DeadLetterOptions } from './dead-letter-record.ts';
 export { EphemeralV1 } from './ephemeral.ts';
 export { RoomStateV1 } from './room-state.ts';
 export {
@@ -42,3 +43,6 @@ export {
   type TopicDefinition,
   type TopicName,
 } from './topics.ts';
+export { ephemeralRecord, eventRecord, roomStateRecord } from './matrix-records.ts';
+export { classificationRecord } from './classification-record.ts';
+export { parseJson, type Decoded } from './json-decoding.ts';

@@ -1,4 +1,4 @@
-import { CE_TYPES, ClassificationV1, DATASCHEMA, toKafkaHeaders, type TopicRecord } from '@parley/contracts';
+import { ClassificationV1, kafkaInputDeadLetter, parseJson, type TopicRecord } from '@parley/contracts';
 import type { RoomMemory } from './conversations.ts';
 import type { CrmPlanner } from './planner.ts';
 import {
@@ -57,13 +57,14 @@ export class CrmSync {
       const deadLetters: TopicRecord[] = [];
       for (const message of messages) {
         const raw = message.value?.toString() ?? null;
-        const parsed = safeParse(raw);
-        if (parsed === undefined) {
-          deadLetters.push(this.deadLetter('invalid_input', 'not a classification (classification.v1)', message, raw));
+        const parsed = parseJson(raw, ClassificationV1);
+        if (!parsed.success) {
+          const error = `not a classification (classification.v1): ${parsed.error}`;
+          deadLetters.push(this.deadLetter('invalid_input', error, message, raw));
           continue;
         }
-        classifications.push(parsed);
-        sources.set(parsed.message.eventId, message);
+        classifications.push(parsed.data);
+        sources.set(parsed.data.message.eventId, message);
       }
       const batch = this.options.planner.plan(classifications);
       const rejected = await this.writeUntilStored(batch, heartbeat);
@@ -152,43 +153,19 @@ export class CrmSync {
   }
 
   private deadLetter(reason: string, error: string, message: InputMessage, raw: string | null): TopicRecord {
-    const failedAt = new Date().toISOString();
-    return {
+    return kafkaInputDeadLetter({
       topic: this.options.topics.deadLetters,
-      key: 'unknown',
-      value: {
-        schemaVersion: 1,
-        reason,
-        error,
-        stage: 'crm-sink',
-        source: { topic: this.options.topics.input, partition: message.partition, offset: message.offset },
-        raw,
-        failedAt,
-      },
-      headers: toKafkaHeaders({
-        id: `${this.options.topics.input}/${String(message.partition)}/${message.offset}`,
-        source: this.options.source,
-        type: CE_TYPES.deadLetter,
-        specversion: '1.0',
-        time: failedAt,
-        dataschema: DATASCHEMA.deadLetter,
-      }),
-    };
+      producer: this.options.source,
+      stage: 'crm-sink',
+      reason,
+      error,
+      input: { topic: this.options.topics.input, partition: message.partition, offset: message.offset, raw },
+    });
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
     const turn = this.queue.then(work);
     this.queue = turn.catch(() => undefined);
     return turn;
-  }
-}
-
-function safeParse(raw: string | null): ClassificationV1 | undefined {
-  if (raw === null) return undefined;
-  try {
-    const result = ClassificationV1.safeParse(JSON.parse(raw));
-    return result.success ? result.data : undefined;
-  } catch {
-    return undefined;
   }
 }

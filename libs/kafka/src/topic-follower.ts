@@ -31,7 +31,9 @@ export class TopicFollower<T> {
     return this.values.get(key);
   }
 
+  /** Starts following; called again (a retried start-up), it replaces the previous consumer. */
   async start(): Promise<void> {
+    await this.consumer?.disconnect();
     const consumer = this.kafka.consumer({
       groupId: `parley-follower-${randomBytes(6).toString('hex')}`,
       allowAutoTopicCreation: false,

@@ -1,4 +1,4 @@
-import type { Admin, ITopicConfig } from 'kafkajs';
+import type { Admin, ITopicConfig, Kafka } from 'kafkajs';
 
 export interface TopicSpec {
   name: string;
@@ -27,4 +27,19 @@ export async function ensureTopics(
   }));
   await admin.createTopics({ topics, waitForLeaders: true });
   return missing.map((s) => s.name);
+}
+
+/**
+ * A real round trip to the cluster (kafkajs reports clients as connected long after a broker went
+ * away), then the topics created when `create` says so. Returns the names it created.
+ */
+export async function reachCluster(kafka: Kafka, create: boolean, specs: readonly TopicSpec[]): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.describeCluster();
+    return create ? await ensureTopics(admin, specs) : [];
+  } finally {
+    await admin.disconnect();
+  }
 }

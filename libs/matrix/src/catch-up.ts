@@ -52,6 +52,20 @@ export class ActivityCollector {
     if (sender !== undefined && this.canActAs(sender)) this.readers.set(record.roomId, sender);
   }
 
+  /** A message of the events topic as a Kafka client hands it over: room in the key, event id in `ce_id`. */
+  addMessage(message: {
+    key: Buffer | string | null;
+    value: Buffer | null;
+    headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+  }): void {
+    const id = message.headers?.['ce_id'];
+    this.add({
+      roomId: message.key?.toString(),
+      eventId: (Array.isArray(id) ? id[0] : id)?.toString(),
+      value: message.value,
+    });
+  }
+
   get activity(): RecentActivity {
     return { producedEventIds: this.producedEventIds, readers: this.readers };
   }

@@ -1,5 +1,11 @@
-import type { MatrixEventV1, TopicRecord } from '@parley/contracts';
-import { deadLetterRecord, eventRecord, roomStateRecord } from './appservice/records.ts';
+import {
+  deadLetterRecord,
+  eventRecord,
+  roomStateRecord,
+  TOPICS,
+  type MatrixEventV1,
+  type TopicRecord,
+} from '@parley/contracts';
 import { parseClientEvent } from './client-event.ts';
 import type { IdentityContext } from './identity.ts';
 import { normaliseEvent } from './normalise.ts';
@@ -69,9 +75,12 @@ export class EventPipeline {
       if (!parsed.ok) {
         result.deadLettered += 1;
         result.records.push(
-          deadLetterRecord(
-            {
-              schemaVersion: 1,
+          deadLetterRecord({
+            topic: TOPICS.matrixEventsDlq,
+            key: deadLetterKey(raw),
+            id: `${source.batchId}/${index}`,
+            producer: source.stage,
+            value: {
               reason: 'invalid_event',
               error: parsed.error,
               stage: source.stage,
@@ -79,9 +88,7 @@ export class EventPipeline {
               raw,
               failedAt,
             },
-            deadLetterKey(raw),
-            `${source.batchId}/${index}`,
-          ),
+          }),
         );
         continue;
       }

@@ -40,7 +40,6 @@ export {
   readBridgeRegistration,
   type BridgeRegistration,
 } from './appservice/bridge-registration.ts';
-export { deadLetterRecord, ephemeralRecord, eventRecord, roomStateRecord } from './appservice/records.ts';
 export {
   createRegistration,
   PARLEY_REGISTRATION_DEFAULTS,

@@ -1,6 +1,5 @@
-import type { RoomStateV1, TopicRecord } from '@parley/contracts';
+import { roomStateRecord, type RoomStateV1, type TopicRecord } from '@parley/contracts';
 import type { HomeserverClient } from './appservice/homeserver-client.ts';
-import { roomStateRecord } from './appservice/records.ts';
 import type { ClientEvent } from './client-event.ts';
 import { LruMap } from '@parley/collections';
 import { undecorated } from './decoration.ts';

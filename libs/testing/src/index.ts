@@ -37,3 +37,5 @@ export {
   startIngestHomeserver,
   type IngestHomeserver,
 } from './ingest-registration.ts';
+export { tcpProxy, type TcpProxy } from './tcp-proxy.ts';
+export { readinessOf, startBeforeKafka } from './late-dependency.ts';

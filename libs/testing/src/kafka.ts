@@ -42,13 +42,24 @@ export async function startKafka(instance?: string): Promise<TestKafka> {
     client,
     async createTopic(prefix, partitions = 3) {
       const topic = uniqueName(prefix);
-      const admin: Admin = client().admin();
-      await admin.connect();
-      try {
-        await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-      } finally {
-        await admin.disconnect();
-      }
+      // Just after the broker started, its metadata can still deny hosting a new topic's partitions
+      // ("does not host this topic-partition") for a moment: ask again until the topic has leaders.
+      await waitFor(
+        `topic ${topic} with leaders`,
+        async () => {
+          const admin: Admin = client().admin();
+          await admin.connect();
+          try {
+            await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+            const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+            const ready = metadata.topics[0]?.partitions.every((p) => p.leader >= 0) ?? false;
+            return ready && metadata.topics[0]?.partitions.length === partitions ? true : undefined;
+          } finally {
+            await admin.disconnect();
+          }
+        },
+        { timeoutMs: 60_000, intervalMs: 500 },
+      );
       return topic;
     },
     async collect(topic, done, timeoutMs = 60_000) {

@@ -13,9 +13,16 @@ export function describeServiceLifecycle(name: string, entry: string, env: Recor
         const health = await fetch(`${service.url}/healthz`);
         expect(health.status).toBe(200);
         expect(await health.json()).toEqual({ status: 'ok' });
+        // Its dependencies are unreachable addresses: not ready, and the report says which and why.
         const ready = await fetch(`${service.url}/readyz`);
-        expect([200, 503]).toContain(ready.status);
-        expect(await ready.json()).toHaveProperty('dependencies');
+        expect(ready.status).toBe(503);
+        const report = (await ready.json()) as {
+          ready: boolean;
+          dependencies: Record<string, { ready: boolean; detail: string }>;
+        };
+        expect(report.ready).toBe(false);
+        expect(report.dependencies['kafka']).toMatchObject({ ready: false });
+        expect(report.dependencies['kafka']?.detail).not.toBe('');
         const metrics = await fetch(`${service.url}/metrics`);
         expect(await metrics.text()).toContain(`service="${name}"`);
       } finally {

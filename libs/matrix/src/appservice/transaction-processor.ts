@@ -1,9 +1,8 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { createHash } from 'node:crypto';
-import type { EphemeralV1, MatrixEventV1, TopicRecord } from '@parley/contracts';
+import { ephemeralRecord, type EphemeralV1, type MatrixEventV1, type TopicRecord } from '@parley/contracts';
 import { obj, str } from '../client-event.ts';
 import type { EventPipeline } from '../event-pipeline.ts';
-import { ephemeralRecord } from './records.ts';
 
 const tracer = trace.getTracer('@parley/matrix');
 

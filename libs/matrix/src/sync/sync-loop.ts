@@ -1,7 +1,6 @@
-import type { TopicRecord } from '@parley/contracts';
+import { ephemeralRecord, type TopicRecord } from '@parley/contracts';
 import { createClient, MatrixError, Method, type MatrixClient } from 'matrix-js-sdk';
 import type { Logger } from 'pino';
-import { ephemeralRecord } from '../appservice/records.ts';
 import type { EventSink } from '../appservice/transaction-processor.ts';
 import type { EventPipeline } from '../event-pipeline.ts';
 

@@ -1,16 +1,14 @@
-import {
-  CE_TYPES,
-  DATASCHEMA,
-  matrixEventCeType,
-  toKafkaHeaders,
-  TOPICS,
-  type DeadLetterV1,
-  type EphemeralV1,
-  type MatrixEventV1,
-  type RoomStateV1,
-  type TopicRecord,
-} from '@parley/contracts';
-import type { RoomDirectoryEntry } from '../room-directory.ts';
+import type { EphemeralV1 } from './ephemeral.ts';
+import { toKafkaHeaders, type TopicRecord } from './envelope.ts';
+import { DATASCHEMA } from './json-schemas.ts';
+import type { MatrixEventV1 } from './matrix-event.ts';
+import type { RoomStateV1 } from './room-state.ts';
+import { CE_TYPES, matrixEventCeType, TOPICS } from './topics.ts';
+
+/*
+ * The Kafka records of the Matrix contracts: each value with its key and CloudEvents headers (binary
+ * mode), built here beside the schemas so that every producer writes them the same way.
+ */
 
 /** The record of a normalised event: keyed by room, CloudEvents headers in binary mode. */
 export function eventRecord(event: MatrixEventV1): TopicRecord {
@@ -31,7 +29,10 @@ export function eventRecord(event: MatrixEventV1): TopicRecord {
 }
 
 /** A room's record on the compacted rooms topic, stamped with the event after which it was published. */
-export function roomStateRecord(entry: RoomDirectoryEntry, after: { eventId: string; ts: number }): TopicRecord {
+export function roomStateRecord(
+  entry: Omit<RoomStateV1, 'updatedAt' | 'updatedBy'>,
+  after: { eventId: string; ts: number },
+): TopicRecord {
   const value: RoomStateV1 = {
     ...entry,
     updatedAt: new Date(after.ts).toISOString(),
@@ -66,22 +67,6 @@ export function ephemeralRecord(value: EphemeralV1, index: number): TopicRecord 
       time: value.receivedAt,
       ...(value.roomId !== undefined && { subject: value.roomId }),
       dataschema: DATASCHEMA.ephemeral,
-    }),
-  };
-}
-
-export function deadLetterRecord(value: DeadLetterV1, key: string, id: string): TopicRecord {
-  return {
-    topic: TOPICS.matrixEventsDlq,
-    key,
-    value,
-    headers: toKafkaHeaders({
-      id,
-      source: value.stage,
-      type: CE_TYPES.deadLetter,
-      specversion: '1.0',
-      time: value.failedAt,
-      dataschema: DATASCHEMA.deadLetter,
     }),
   };
 }

@@ -1,0 +1,26 @@
+import type { ClassificationV1 } from './classification.ts';
+import { toKafkaHeaders, type TopicRecord } from './envelope.ts';
+import { DATASCHEMA } from './json-schemas.ts';
+import { CE_TYPES, TOPICS } from './topics.ts';
+
+/** A label or retraction as a Kafka record: keyed by room, so a room's labels stay in order. */
+export function classificationRecord(
+  value: ClassificationV1,
+  producer: string,
+  topic: string = TOPICS.classifications,
+): TopicRecord {
+  return {
+    topic,
+    key: value.message.roomId,
+    value,
+    headers: toKafkaHeaders({
+      id: value.id,
+      source: producer,
+      type: value.kind === 'label' ? CE_TYPES.classificationLabel : CE_TYPES.classificationRetraction,
+      specversion: '1.0',
+      time: value.classifiedAt,
+      subject: value.message.roomId,
+      dataschema: DATASCHEMA.classification,
+    }),
+  };
+}

@@ -1,0 +1,21 @@
+import { setting } from '@parley/service-runtime';
+import { z } from 'zod';
+
+/**
+ * The Kafka settings every worker has, with its own client id as the default. Services spread them
+ * into their settings, so each is validated at start-up with the rest and named in any error.
+ */
+export function kafkaSettings(clientId: string) {
+  return {
+    PARLEY_KAFKA_BROKERS: setting.list(),
+    PARLEY_KAFKA_CLIENT_ID: z.string().min(1).default(clientId),
+    /** Create missing topics at start-up (off where the cluster's operator owns them, e.g. Strimzi). */
+    PARLEY_KAFKA_CREATE_TOPICS: setting.flag(true),
+    /** Partitions of topics this worker creates. */
+    PARLEY_KAFKA_PARTITIONS: setting.positiveInt(6),
+    /** Upper bound on one acknowledged publish, retries included. */
+    PARLEY_PUBLISH_TIMEOUT_MS: setting.positiveInt(30_000),
+  };
+}
+
+export type KafkaSettings = z.output<z.ZodObject<ReturnType<typeof kafkaSettings>>>;
