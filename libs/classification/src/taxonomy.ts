@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { DocumentError, loadDocument } from '@parley/service-runtime';
 import { z } from 'zod';
 
 export const Intent = z.object({
@@ -28,15 +27,12 @@ export class TaxonomyError extends Error {
 
 /** Reads a taxonomy from a YAML or JSON file, with an error that says what is wrong where. */
 export function loadTaxonomy(path: string): Taxonomy {
-  let raw: unknown;
   try {
-    raw = parse(readFileSync(path, 'utf8'));
+    return loadDocument(path, Taxonomy, 'taxonomy');
   } catch (error) {
-    throw new TaxonomyError(`cannot read taxonomy ${path}: ${(error as Error).message}`);
+    if (error instanceof DocumentError) throw new TaxonomyError(error.message, { cause: error });
+    throw error;
   }
-  const result = Taxonomy.safeParse(raw);
-  if (!result.success) throw new TaxonomyError(`invalid taxonomy ${path}:\n${z.prettifyError(result.error)}`);
-  return result.data;
 }
 
 /** The taxonomy shipped with Parley for customer conversations. */

@@ -68,6 +68,7 @@ export class CrmSync {
       }
       const batch = this.options.planner.plan(classifications);
       const rejected = await this.writeUntilStored(batch, heartbeat);
+      let refused = 0;
       for (const record of rejected) {
         const source = record.kind === 'message' ? sources.get(record.key) : undefined;
         if (record.kind !== 'message' || source === undefined) {
@@ -77,9 +78,11 @@ export class CrmSync {
           );
           continue;
         }
+        refused += 1;
         deadLetters.push(this.deadLetter('crm_rejected', record.reason, source, source.value?.toString() ?? null));
       }
-      this.options.onOutcome?.('written', classifications.length - deadLetters.length);
+      // Input that was never a classification is not among them: it is counted as a dead letter only.
+      this.options.onOutcome?.('written', classifications.length - refused);
       if (deadLetters.length > 0) this.options.onOutcome?.('dead_letter', deadLetters.length);
       return [...this.stateRecords(), ...deadLetters];
     });

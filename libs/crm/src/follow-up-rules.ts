@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { Sentiment } from '@parley/contracts';
-import { parse as parseYaml } from 'yaml';
+import { DocumentError, loadDocument } from '@parley/service-runtime';
 import { z } from 'zod';
 
 const ruleId = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
@@ -62,17 +61,10 @@ export class FollowUpConfigError extends Error {
 
 /** Reads follow-up rules from YAML or JSON; the message names the file and the broken rule. */
 export function loadFollowUpConfig(path: string): FollowUpConfig {
-  let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(path, 'utf8'));
+    return loadDocument(path, FollowUpConfig, 'follow-up rules');
   } catch (error) {
-    throw new FollowUpConfigError(`cannot read follow-up rules ${path}: ${(error as Error).message}`);
+    if (error instanceof DocumentError) throw new FollowUpConfigError(error.message, { cause: error });
+    throw error;
   }
-  const parsed = FollowUpConfig.safeParse(raw);
-  if (!parsed.success)
-    throw new FollowUpConfigError(
-      `follow-up rules ${path}: ` +
-        parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(file)'}: ${i.message}`).join('; '),
-    );
-  return parsed.data;
 }

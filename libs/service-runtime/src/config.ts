@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { DocumentError, loadDocument } from './document.ts';
 
 /** A setting that is missing or wrong. The message names every offending setting. */
 export class ConfigError extends Error {
@@ -53,38 +52,27 @@ export function loadConfig<S extends z.ZodObject>(schema: S, options: LoadConfig
   );
 }
 
+/** A mapping of settings; file values may be numbers or booleans, which the schemas coerce from strings. */
+const SettingsFile = z
+  .record(z.string(), z.unknown(), 'must hold a mapping of settings')
+  .nullish()
+  .transform((values) =>
+    Object.fromEntries(
+      Object.entries(values ?? {}).map(([k, v]) => [
+        k,
+        typeof v === 'number' || typeof v === 'boolean' ? String(v) : v,
+      ]),
+    ),
+  );
+
 function readConfigFile(path: string | undefined, variable: string, service: string): Record<string, unknown> {
   if (path === undefined || path === '') return {};
-  let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    return loadDocument(path, SettingsFile, 'settings file');
   } catch (error) {
-    throw new ConfigError([{ setting: variable, problem: `cannot read ${path}: ${describe(error)}` }], service);
+    if (!(error instanceof DocumentError)) throw error;
+    throw new ConfigError([{ setting: variable, problem: error.message }], service);
   }
-  let parsed: unknown;
-  try {
-    parsed = parseYaml(text);
-  } catch (error) {
-    throw new ConfigError(
-      [{ setting: variable, problem: `${path} is not valid YAML/JSON: ${describe(error)}` }],
-      service,
-    );
-  }
-  if (parsed === null || parsed === undefined) return {};
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ConfigError([{ setting: variable, problem: `${path} must hold a mapping of settings` }], service);
-  }
-  // File values may be numbers or booleans; the schemas coerce from strings, so normalise.
-  return Object.fromEntries(
-    Object.entries(parsed as Record<string, unknown>).map(([k, v]) => [
-      k,
-      typeof v === 'number' || typeof v === 'boolean' ? String(v) : v,
-    ]),
-  );
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Building blocks for settings that arrive as strings. */

@@ -1,4 +1,4 @@
-import { parse } from 'yaml';
+import { DocumentError, parseDocument } from '@parley/service-runtime';
 import { z } from 'zod';
 import type { GhostRule } from '../identity.ts';
 
@@ -42,18 +42,14 @@ export class BridgeRegistrationError extends Error {
  * following an older guide's `_whatsapp_{{.}}` included).
  */
 export function readBridgeRegistration(text: string, source = 'the bridge registration'): BridgeRegistration {
-  let raw: unknown;
+  let parsed: z.output<typeof BridgeRegistrationFile>;
   try {
-    raw = parse(text);
+    parsed = parseDocument(text, BridgeRegistrationFile, 'bridge registration', source);
   } catch (error) {
-    throw new BridgeRegistrationError(`${source} is not YAML: ${(error as Error).message}`);
+    if (error instanceof DocumentError) throw new BridgeRegistrationError(error.message, { cause: error });
+    throw error;
   }
-  const parsed = BridgeRegistrationFile.safeParse(raw);
-  if (!parsed.success)
-    throw new BridgeRegistrationError(
-      `${source}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  const { id, sender_localpart: bot, namespaces } = parsed.data;
+  const { id, sender_localpart: bot, namespaces } = parsed;
   const regexes = namespaces.users.map((u) => u.regex);
   // The ghost namespace is the one with a wildcard; the bot's is a fixed localpart.
   const ghost = regexes.find((r) => /\.[*+]/.test(r) && !r.includes(`@${bot}:`));

@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+
+/**
+ * A file Parley reads (taxonomy, follow-up rules, registrations, settings) that cannot be used. One
+ * format for all: "<what> <path>: <problem>; <problem>", each problem naming the field it is about.
+ */
+export class DocumentError extends Error {
+  override readonly name: string = 'DocumentError';
+  readonly path: string;
+  readonly problems: readonly string[];
+
+  constructor(what: string, path: string, problems: readonly string[], options?: ErrorOptions) {
+    super(`${what} ${path}: ${problems.join('; ')}`, options);
+    this.path = path;
+    this.problems = problems;
+  }
+}
+
+/** The problems of a failed check, each as "field.path: message" ("(file)" for the whole document). */
+export function problemsOf(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.map(String).join('.') || '(file)'}: ${issue.message}`);
+}
+
+/** Reads a YAML (or JSON, which is YAML) file and checks it against `schema`. */
+export function loadDocument<S extends z.ZodType>(path: string, schema: S, what: string): z.output<S> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new DocumentError(what, path, [`cannot read it: ${messageOf(error)}`], { cause: error });
+  }
+  return parseDocument(text, schema, what, path);
+}
+
+/** Checks YAML/JSON text against `schema`; `source` names it in errors (a path, or where it came from). */
+export function parseDocument<S extends z.ZodType>(text: string, schema: S, what: string, source: string): z.output<S> {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    throw new DocumentError(what, source, [`not valid YAML/JSON: ${messageOf(error)}`], { cause: error });
+  }
+  const result = schema.safeParse(raw);
+  if (!result.success) throw new DocumentError(what, source, problemsOf(result.error));
+  return result.data;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
