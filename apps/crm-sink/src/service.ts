@@ -161,7 +161,7 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
         .flushDue(Date.now())
         .then(publish)
         .catch((error: unknown) => {
-          logger.warn({ err: (error as Error).message }, 'follow-up check failed');
+          logger.warn({ err: error }, 'follow-up check failed');
         });
     }, config.PARLEY_FOLLOW_UP_CHECK_MS);
 

@@ -36,7 +36,7 @@ export async function wireAppserviceMode(context: ServiceContext<IngestConfig>):
       logger.info({ durationMs: duration_ms }, 'homeserver ping answered');
     } catch (error) {
       readiness.report('homeserver', false, `ping failed: ${(error as Error).message}`);
-      logger.warn({ err: (error as Error).message }, 'homeserver ping failed');
+      logger.warn({ err: error }, 'homeserver ping failed');
     }
   };
   if (!config.PARLEY_AS_PING_ON_START) readiness.report('homeserver', true, 'ping disabled');
@@ -64,7 +64,7 @@ export async function wireAppserviceMode(context: ServiceContext<IngestConfig>):
       // Armed before the ping, which sets off the homeserver's replay. If the topic cannot be read yet,
       // the next transaction tries again (and fails, so the homeserver keeps it, if it still cannot).
       await order.arm().catch((error: unknown) => {
-        logger.warn({ err: (error as Error).message }, 'order check could not read the events topic yet');
+        logger.warn({ err: error }, 'order check could not read the events topic yet');
       });
       // After an outage Synapse backs off for up to ~8.5 minutes; a ping makes it retry at once.
       await ping();

@@ -116,7 +116,7 @@ export function catchUpScheduler(
       .catch((error: unknown) => {
         passes.inc({ result: 'failed' });
         // Kafka or the homeserver failed again: that is another recovery, which schedules another pass.
-        logger.warn({ err: (error as Error).message }, 'catch-up failed');
+        logger.warn({ err: error }, 'catch-up failed');
       })
       .finally(() => {
         running = false;

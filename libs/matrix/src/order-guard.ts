@@ -143,12 +143,12 @@ export class OrderGuard {
       } catch (error) {
         if (error instanceof HomeserverError && error.status >= 400 && error.status < 500) {
           // Not readable as this user (left, or history hidden): nothing to compare against.
-          this.options.logger.debug({ roomId: first.roomId, err: error.message }, 'order check skipped a room');
+          this.options.logger.debug({ roomId: first.roomId, err: error }, 'order check skipped a room');
           continue;
         }
         this.state = { kind: 'off' };
         this.options.logger.warn(
-          { err: (error as Error).message },
+          { err: error },
           'order check off until the next recovery: the homeserver did not answer',
         );
         return none;

@@ -85,7 +85,7 @@ export async function startService<S extends z.ZodRawShape>(
           await wired?.close();
           // Last, so the spans of the drained work are exported too.
           await telemetry.shutdown().catch((error: unknown) => {
-            logger.warn({ err: (error as Error).message }, 'trace export failed at shutdown');
+            logger.warn({ err: error }, 'trace export failed at shutdown');
           });
         },
       };
