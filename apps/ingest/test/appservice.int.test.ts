@@ -1,6 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { MatrixEventV1, RoomStateV1, TOPICS } from '@parley/contracts';
-import { runServiceToExit, startKafka, uniqueName, type ConsumedRecord, type TestKafka } from '@parley/testing';
+import {
+  runServiceToExit,
+  startKafka,
+  uniqueName,
+  waitFor,
+  type ConsumedRecord,
+  type TestKafka,
+} from '@parley/testing';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newPortal, startIngestHarness, type IngestHarness } from './harness.ts';
@@ -22,16 +29,13 @@ describe('ingest as a Matrix appservice (real Synapse, real Kafka)', () => {
   });
 
   it('reports ready once Kafka is connected and the homeserver pinged it', async () => {
-    const deadline = Date.now() + 30_000;
-    let body: { status: string; dependencies: Record<string, { ready: boolean }> } | undefined;
-    while (Date.now() < deadline) {
+    const body = await waitFor('ingest to be ready', async () => {
       const response = await fetch(`${h.ingest.url}/readyz`);
-      body = (await response.json()) as typeof body;
-      if (response.status === 200) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    expect(body?.status).toBe('ready');
-    expect(body?.dependencies['homeserver']?.ready).toBe(true);
+      const report = (await response.json()) as { status: string; dependencies: Record<string, { ready: boolean }> };
+      return response.status === 200 ? report : undefined;
+    });
+    expect(body.status).toBe('ready');
+    expect(body.dependencies['homeserver']?.ready).toBe(true);
   });
 
   it('delivers exactly the expected normalised events of a WhatsApp portal, in room order', async () => {

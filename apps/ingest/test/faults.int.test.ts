@@ -37,8 +37,17 @@ describe('ingest loses nothing when Kafka or ingest itself fails (real Synapse, 
 
     await stopComponent('kafka', KAFKA_INSTANCE);
     const during = await sendMessages(ghost, roomId, 'during', 15);
-    // Let Synapse try, fail, and back off while the broker is away.
-    await new Promise((r) => setTimeout(r, 5000));
+    // Synapse tries while the broker is away: ingest fails the transaction and says so in /readyz.
+    await waitFor(
+      'ingest to find Kafka gone',
+      async () => {
+        const report = (await (await fetch(`${h.ingest.url}/readyz`)).json()) as {
+          dependencies: Record<string, { ready: boolean }>;
+        };
+        return report.dependencies['kafka']?.ready === false ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
     await startKafka(KAFKA_INSTANCE);
     const after = await sendMessages(ghost, roomId, 'after', 5);
 

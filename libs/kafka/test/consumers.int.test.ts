@@ -27,13 +27,16 @@ describe('consumers across many fetches (real Kafka)', () => {
     await producer.disconnect();
     return topic;
   };
+  const groups = new Map<Consumer, string>();
   const smallFetchConsumer = () => {
+    const groupId = uniqueName('many-fetches');
     const consumer = createKafkaClient({ brokers: kafka.brokers, clientId: uniqueName('c'), logger }).consumer({
-      groupId: uniqueName('many-fetches'),
+      groupId,
       maxBytesPerPartition: 2048,
       maxBytes: 4096,
     });
     consumers.push(consumer);
+    groups.set(consumer, groupId);
     return consumer;
   };
 
@@ -60,7 +63,8 @@ describe('consumers across many fetches (real Kafka)', () => {
       },
     });
     await waitFor('every message', () => (seen.length >= MESSAGES ? true : undefined), { timeoutMs: 60_000 });
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Committed to the end: nothing is left to hand over again.
+    await kafka.waitForCommitted(groups.get(consumer) ?? '', topic, 60_000);
     expect(seen).toHaveLength(MESSAGES);
     expect(new Set(seen).size).toBe(MESSAGES);
   });
@@ -82,7 +86,8 @@ describe('consumers across many fetches (real Kafka)', () => {
       },
     });
     await waitFor('every message', () => (seen.length >= MESSAGES ? true : undefined), { timeoutMs: 60_000 });
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Committed to the end: nothing is left to hand over again.
+    await kafka.waitForCommitted(groups.get(consumer) ?? '', topic, 60_000);
     expect(seen).toHaveLength(MESSAGES);
     expect(new Set(seen).size).toBe(MESSAGES);
   });
