@@ -116,6 +116,39 @@ export const postgres = (database: string) =>
   );
 
 /** Values every Parley service chart (ingest, classifier, crm-sink) shares. */
+/** A probe as Kubernetes takes it; null switches it off. */
+const probe = (what: string): Schema => ({
+  type: ['object', 'null'],
+  description: `${what} (a Kubernetes probe; null: none)`,
+});
+
+/** Pod identity, security and placement, as values with the restricted defaults (as ess-helm does). */
+export const podSettings: Record<string, Schema> = {
+  commonLabels: freeMap('Labels on every resource of the chart', { type: 'string' }),
+  podLabels: freeMap('Labels on the pods only', { type: 'string' }),
+  serviceAccount: closed(
+    {
+      create: boolean('Create a ServiceAccount for the pods (no API token is mounted)'),
+      name: string('Its name, or the existing one to use; empty: the release full name'),
+      annotations: freeMap('Annotations, e.g. for cloud workload identity', { type: 'string' }),
+    },
+    'ServiceAccount',
+  ),
+  podSecurityContext: {
+    type: 'object',
+    description: 'Pod securityContext (restricted profile; null runAsUser/runAsGroup/fsGroup on OpenShift)',
+  },
+  securityContext: { type: 'object', description: 'Container securityContext (restricted profile)' },
+  livenessProbe: probe('Liveness probe on /healthz'),
+  readinessProbe: probe('Readiness probe on /readyz'),
+  startupProbe: probe('Startup probe'),
+  topologySpreadConstraints: {
+    type: 'array',
+    description: "Topology spread constraints; without labelSelector they select the chart's pods",
+    items: { type: 'object', required: ['maxSkew', 'topologyKey', 'whenUnsatisfiable'] },
+  },
+};
+
 export const serviceChart = (name: string, specific: Record<string, Schema>, keda: boolean): Schema =>
   closed({
     global: { type: 'object', description: 'Helm globals' },
@@ -123,6 +156,7 @@ export const serviceChart = (name: string, specific: Record<string, Schema>, ked
     enabled: boolean('Used by the umbrella chart'),
     image: image(`parley-chat/parley-${name}`),
     ...scheduling,
+    ...podSettings,
     replicaCount: integer('Replicas (ignored when autoscaling or KEDA is on)', 0),
     logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     kafka: closed(

@@ -118,6 +118,50 @@ describe('Helm charts (real Helm, offline Kubernetes schemas)', () => {
       }
   });
 
+  it("takes the services' pod identity, security, probes and placement from values (OpenShift included)", () => {
+    for (const chart of ['ingest', 'classifier', 'crm-sink']) {
+      const args = [
+        ...['--set', 'podSecurityContext.runAsUser=null', '--set', 'podSecurityContext.runAsGroup=null'],
+        ...['--set', 'podSecurityContext.fsGroup=null', '--set', 'serviceAccount.create=false'],
+        ...['--set', 'serviceAccount.name=shared', '--set', 'startupProbe=null', '--set', 'commonLabels.team=care'],
+        ...['--set', 'podLabels.tier=backend', '--set', 'readinessProbe.periodSeconds=7'],
+        ...[
+          '--set',
+          'topologySpreadConstraints[0].maxSkew=1',
+          '--set',
+          'topologySpreadConstraints[0].topologyKey=zone',
+        ],
+        ...['--set', 'topologySpreadConstraints[0].whenUnsatisfiable=ScheduleAnyway'],
+      ];
+      const result = template(chart, undefined, args);
+      expect(result.code, result.stderr).toBe(0);
+      const manifests = parseManifests(result.stdout);
+      const deployment: any = manifests.find((m) => m.kind === 'Deployment');
+      const pod = deployment.spec.template.spec;
+      expect(pod.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(pod.serviceAccountName).toBe('shared');
+      expect(manifests.filter((m) => m.kind === 'ServiceAccount')).toEqual([]);
+      expect(pod.containers[0].startupProbe).toBeUndefined();
+      expect(pod.containers[0].readinessProbe).toMatchObject({ httpGet: { path: '/readyz' }, periodSeconds: 7 });
+      expect(deployment.metadata.labels).toMatchObject({ team: 'care' });
+      expect(deployment.spec.template.metadata.labels).toMatchObject({ team: 'care', tier: 'backend' });
+      expect(pod.topologySpreadConstraints).toEqual([
+        {
+          maxSkew: 1,
+          topologyKey: 'zone',
+          whenUnsatisfiable: 'ScheduleAnyway',
+          labelSelector: { matchLabels: deployment.spec.selector.matchLabels },
+        },
+      ]);
+      const annotated = parseManifests(
+        template(chart, undefined, ['--set', 'serviceAccount.annotations.role=r']).stdout,
+      );
+      expect(annotated.find((m) => m.kind === 'ServiceAccount')?.metadata).toMatchObject({
+        annotations: { role: 'r' },
+      });
+    }
+  });
+
   it('turns on a NetworkPolicy and a PodDisruptionBudget for every workload by default', () => {
     for (const chart of CHARTS.filter((c) => c !== 'parley')) {
       const kinds = (rendered.get(renderKey(chart)) ?? []).map((m) => m.kind);

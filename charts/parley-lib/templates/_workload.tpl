@@ -1,6 +1,8 @@
 {{/*
-The Deployment of a Parley service. Call with (dict "ctx" $ "env" <yaml list> "volumes" <yaml list>
-"volumeMounts" <yaml list> "checksum" <string>); env is added to the common env.
+The Deployment of a Parley service. Call with (dict "ctx" $ "env" <list> "volumes" <list>
+"volumeMounts" <list> "checksum" <string>): lists of env entries, volumes and mounts as structures,
+rendered with toYaml; env is added to the common env. Probes, security contexts, labels, annotations
+and topology spread come from the values.
 */}}
 {{- define "parley-lib.deployment" -}}
 {{- $ := .ctx -}}
@@ -21,16 +23,22 @@ spec:
     metadata:
       labels:
         {{- include "parley-lib.labels" $ | nindent 8 }}
+        {{- with $.Values.podLabels }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
       annotations:
         checksum/config: {{ .checksum | default "" | sha256sum }}
         {{- with $.Values.podAnnotations }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
     spec:
-      serviceAccountName: {{ include "parley-lib.fullname" $ }}
+      serviceAccountName: {{ include "parley-lib.serviceAccountName" $ }}
+      # The services never call the Kubernetes API.
       automountServiceAccountToken: false
+      {{- with $.Values.podSecurityContext }}
       securityContext:
-        {{- include "parley-lib.podSecurityContext" $ | nindent 8 }}
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
       {{- with $.Values.imagePullSecrets }}
       imagePullSecrets:
         {{- toYaml . | nindent 8 }}
@@ -41,8 +49,10 @@ spec:
         - name: {{ $.Chart.Name }}
           image: {{ include "parley-lib.image" $ | quote }}
           imagePullPolicy: {{ $.Values.image.pullPolicy }}
+          {{- with $.Values.securityContext }}
           securityContext:
-            {{- include "parley-lib.containerSecurityContext" $ | nindent 12 }}
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
           ports:
             - name: http
               containerPort: {{ $.Values.service.port }}
@@ -50,34 +60,28 @@ spec:
           env:
             {{- include "parley-lib.commonEnv" $ | nindent 12 }}
             {{- with .env }}
-            {{- . | nindent 12 }}
+            {{- toYaml . | nindent 12 }}
             {{- end }}
-          livenessProbe:
-            httpGet: { path: /healthz, port: http }
-            periodSeconds: 10
-            failureThreshold: 3
-          readinessProbe:
-            httpGet: { path: /readyz, port: http }
-            periodSeconds: 5
-            failureThreshold: 3
-          startupProbe:
-            httpGet: { path: /healthz, port: http }
-            periodSeconds: 2
-            failureThreshold: 60
+          {{- range $probe := list "livenessProbe" "readinessProbe" "startupProbe" }}
+          {{- with index $.Values $probe }}
+          {{ $probe }}:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+          {{- end }}
           resources:
             {{- toYaml $.Values.resources | nindent 12 }}
           volumeMounts:
             - name: tmp
               mountPath: /tmp
             {{- with .volumeMounts }}
-            {{- . | nindent 12 }}
+            {{- toYaml . | nindent 12 }}
             {{- end }}
       volumes:
         # The root filesystem is read-only; Node and the NDJSON target may write here.
         - name: tmp
           emptyDir: {}
         {{- with .volumes }}
-        {{- . | nindent 8 }}
+        {{- toYaml . | nindent 8 }}
         {{- end }}
       {{- with $.Values.nodeSelector }}
       nodeSelector:
@@ -90,6 +94,13 @@ spec:
       {{- with $.Values.affinity }}
       affinity:
         {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $.Values.topologySpreadConstraints }}
+      # Spread over nodes or zones; a constraint without labelSelector selects this Deployment's pods.
+      topologySpreadConstraints:
+        {{- range . }}
+        - {{- toYaml (merge (dict) . (dict "labelSelector" (dict "matchLabels" (fromYaml (include "parley-lib.selectorLabels" $))))) | nindent 10 }}
+        {{- end }}
       {{- end }}
 {{- end -}}
 
@@ -112,13 +123,19 @@ spec:
 {{- end -}}
 
 {{- define "parley-lib.serviceAccount" -}}
+{{- if .Values.serviceAccount.create }}
 apiVersion: v1
 kind: ServiceAccount
 metadata:
-  name: {{ include "parley-lib.fullname" . }}
+  name: {{ include "parley-lib.serviceAccountName" . }}
   labels:
     {{- include "parley-lib.labels" . | nindent 4 }}
+  {{- with .Values.serviceAccount.annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
 automountServiceAccountToken: false
+{{- end }}
 {{- end -}}
 
 {{- define "parley-lib.podDisruptionBudget" -}}
@@ -258,14 +275,18 @@ metadata:
 spec:
   restartPolicy: Never
   automountServiceAccountToken: false
+  {{- with .Values.podSecurityContext }}
   securityContext:
-    {{- include "parley-lib.podSecurityContext" . | nindent 4 }}
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
   containers:
     - name: readyz
       image: {{ include "parley-lib.image" . | quote }}
       imagePullPolicy: {{ .Values.image.pullPolicy }}
+      {{- with .Values.securityContext }}
       securityContext:
-        {{- include "parley-lib.containerSecurityContext" . | nindent 8 }}
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
       command: [node, -e]
       args:
         - >-
@@ -275,14 +296,4 @@ spec:
       resources:
         requests: { cpu: 10m, memory: 32Mi }
         limits: { cpu: 100m, memory: 64Mi }
-{{- end -}}
-
-{{/* Secret value: inline from values, never defaulted. Fails the render when neither it nor existingSecret is set. */}}
-{{- define "parley-lib.secretRef" -}}
-{{- $secret := .secret -}}
-{{- if $secret.existingSecret -}}
-{{ $secret.existingSecret }}
-{{- else -}}
-{{ include "parley-lib.fullname" .ctx }}-{{ .suffix }}
-{{- end -}}
 {{- end -}}
