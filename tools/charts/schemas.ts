@@ -95,6 +95,7 @@ const crmSink = serviceChart(
 const common = (specific: Record<string, Schema>, repository: string, networkPolicyEgress = false): Schema =>
   closed({
     global: { type: 'object', description: 'Helm globals' },
+    'parley-lib': { type: 'object', description: 'Values of the shared library chart (none)' },
     enabled: boolean('Used by the umbrella chart'),
     image: image(repository),
     ...scheduling,
