@@ -6,8 +6,8 @@ import {
   TaxonomyError,
   type ClassifierBackend,
 } from '@parley/classification';
-import { kafkaInputDeadLetter, MatrixEventV1, parseJson, topicDefinitions, type TopicRecord } from '@parley/contracts';
-import { createKafkaMetrics, KafkaWorker } from '@parley/kafka';
+import { kafkaInputDeadLetter, MatrixEventV1, parseJson, type TopicRecord } from '@parley/contracts';
+import { KafkaWorker } from '@parley/kafka';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, type ServiceDefinition } from '@parley/service-runtime';
 import { Counter, Histogram } from 'prom-client';
@@ -79,10 +79,9 @@ export const classifierService: ServiceDefinition<typeof classifierSettings> = {
 
     const worker = new KafkaWorker({
       settings: config,
-      topics: topicDefinitions(config.PARLEY_KAFKA_PARTITIONS),
       logger,
       readiness,
-      metrics: createKafkaMetrics(metrics),
+      registry: metrics,
       input: {
         topic: config.PARLEY_INPUT_TOPIC,
         groupId: config.PARLEY_KAFKA_GROUP_ID,

@@ -1,6 +1,6 @@
-import { RoomStateV1, topicDefinitions, type TopicRecord } from '@parley/contracts';
+import { RoomStateV1, type TopicRecord } from '@parley/contracts';
 import { CrmPlanner, CrmSync, ROOM_KEY_PREFIX, type RoomMemory } from '@parley/crm';
-import { CompactedTopicMap, createKafkaMetrics, KafkaWorker, TopicFollower, type WorkerContext } from '@parley/kafka';
+import { CompactedTopicMap, KafkaWorker, TopicFollower, type WorkerContext } from '@parley/kafka';
 import type { ServiceDefinition } from '@parley/service-runtime';
 import { DataModelPermissionError } from '@parley/twenty';
 import { Counter } from 'prom-client';
@@ -40,10 +40,9 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
     let lastInputAt = 0;
     const worker = new KafkaWorker({
       settings: config,
-      topics: topicDefinitions(config.PARLEY_KAFKA_PARTITIONS),
       logger,
       readiness,
-      metrics: createKafkaMetrics(metrics),
+      registry: metrics,
       input: {
         topic: config.PARLEY_INPUT_TOPIC,
         groupId: config.PARLEY_KAFKA_GROUP_ID,

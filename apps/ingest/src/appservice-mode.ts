@@ -1,4 +1,4 @@
-import { createKafkaMetrics, DurableRecentIds } from '@parley/kafka';
+import { DurableRecentIds } from '@parley/kafka';
 import {
   appserviceRoutes,
   HomeserverClient,
@@ -88,7 +88,7 @@ export async function wireAppserviceMode(context: ServiceContext<IngestConfig>):
             logger.warn({ err: error }, 'publishing the room directory at start-up failed');
           });
     },
-    createKafkaMetrics(metrics),
+    metrics,
   );
 
   const order = new OrderGuard({

@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { TOPICS } from '@parley/contracts';
 import { CompactedTopicMap } from '@parley/kafka';
 import { backfillRoom, type BackfillCheckpoint } from '@parley/matrix';
 import cliProgress from 'cli-progress';
+import { commandArgs } from './command-args.ts';
 import { withCommandContext } from './command-context.ts';
 import { pipelineFromSettings } from './pipeline-from-settings.ts';
 
@@ -18,28 +18,19 @@ Uses the same settings (environment) as the ingest service.
 
 /** `backfill` subcommand; returns the process exit code. */
 export async function backfillCommand(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        rooms: { type: 'string' },
-        'all-joined': { type: 'boolean', default: false },
-        'as-user': { type: 'string' },
-        'page-size': { type: 'string', default: '500' },
-        restart: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = commandArgs(
+    args,
+    {
+      rooms: { type: 'string' },
+      'all-joined': { type: 'boolean', default: false },
+      'as-user': { type: 'string' },
+      'page-size': { type: 'string', default: '500' },
+      restart: { type: 'boolean', default: false },
+    },
+    USAGE,
+  );
+  if (parsed.exit !== undefined) return parsed.exit;
+  const { values } = parsed;
   const pageSize = Number(values['page-size']);
   const asUser = values['as-user'];
   if (

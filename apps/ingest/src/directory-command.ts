@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { TOPICS } from '@parley/contracts';
+import { commandArgs } from './command-args.ts';
 import { withCommandContext } from './command-context.ts';
 import { pipelineFromSettings } from './pipeline-from-settings.ts';
 import { publishRoomDirectory } from './room-directory.ts';
@@ -12,25 +12,16 @@ Uses the same settings (environment) as the ingest service.`;
 
 /** `directory` subcommand; returns the process exit code. */
 export async function directoryCommand(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        'as-user': { type: 'string' },
-        'since-days': { type: 'string', default: '30' },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = commandArgs(
+    args,
+    {
+      'as-user': { type: 'string' },
+      'since-days': { type: 'string', default: '30' },
+    },
+    USAGE,
+  );
+  if (parsed.exit !== undefined) return parsed.exit;
+  const { values } = parsed;
   const days = Number(values['since-days']);
   if (!(days >= 0)) {
     process.stderr.write(`--since-days must be a number of days\n${USAGE}\n`);

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { classifiedMessageOf, MatrixEventV1, TOPICS, type LabelV1 } from '@parley/contracts';
 import { CrmPlanner, DEFAULT_FOLLOW_UPS } from '@parley/crm';
 import { EventPipeline, RoomStateCache } from '@parley/matrix';
 import { ConfigError, loadConfig } from '@parley/service-runtime';
 import { z } from 'zod';
+import { commandArgs } from './command-args.ts';
 import { identityFromSettings } from './pipeline-from-settings.ts';
 import { ingestSettings } from './settings.ts';
 
@@ -83,27 +83,14 @@ export async function inspectCommand(
   args: string[],
   out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
 ): Promise<number> {
-  let parsedArgs;
-  try {
-    parsedArgs = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        crm: { type: 'boolean', default: false },
-        homeserver: { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-    });
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  const { values, positionals } = parsedArgs;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = commandArgs(
+    args,
+    { crm: { type: 'boolean', default: false }, homeserver: { type: 'string' } },
+    USAGE,
+    { positionals: true },
+  );
+  if (parsed.exit !== undefined) return parsed.exit;
+  const { values, positionals } = parsed;
   const [file] = positionals;
   if (file === undefined || positionals.length > 1) {
     process.stderr.write(`${USAGE}\n`);

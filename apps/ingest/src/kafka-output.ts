@@ -1,7 +1,8 @@
-import { topicDefinitions, TOPICS } from '@parley/contracts';
-import { CompactedTopicMap, KafkaWorker, type AcknowledgedProducer, type KafkaMetrics } from '@parley/kafka';
+import { TOPICS } from '@parley/contracts';
+import { CompactedTopicMap, KafkaWorker, type AcknowledgedProducer } from '@parley/kafka';
 import type { Logger, Readiness } from '@parley/service-runtime';
 import type { Kafka } from 'kafkajs';
+import type { Registry } from 'prom-client';
 import type { IngestConfig } from './pipeline-from-settings.ts';
 
 /** Kafka as ingest's output: a producer-only worker of the shared runtime, and ingest's durable state. */
@@ -20,15 +21,14 @@ export function kafkaOutput(
   logger: Logger,
   readiness: Readiness,
   onConnected: (firstTime: boolean) => Promise<void>,
-  metrics?: KafkaMetrics,
+  registry?: Registry,
 ): KafkaOutput {
   let connectedBefore = false;
   const worker = new KafkaWorker({
     settings: config,
-    topics: topicDefinitions(config.PARLEY_KAFKA_PARTITIONS),
     logger,
     readiness,
-    ...(metrics && { metrics }),
+    ...(registry && { registry }),
     // A homeserver retrying its transactions is waiting on this: come back quickly.
     retry: { minTimeoutMs: 500, maxTimeoutMs: 2_000 },
     beforeConsuming: async () => {

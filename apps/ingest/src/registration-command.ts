@@ -1,11 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import {
   createRegistration,
   PARLEY_REGISTRATION_DEFAULTS,
   readBridgeRegistration,
   registrationYaml,
 } from '@parley/matrix';
+import { commandArgs } from './command-args.ts';
 
 const USAGE = `usage: parley-ingest registration --url URL [options]
 Writes an appservice registration with fresh random tokens, for Synapse's app_service_config_files.
@@ -23,32 +23,22 @@ Writes an appservice registration with fresh random tokens, for Synapse's app_se
 
 /** `registration` subcommand; returns the process exit code. */
 export function registrationCommand(args: string[]): number {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        url: { type: 'string' },
-        id: { type: 'string', default: PARLEY_REGISTRATION_DEFAULTS.id },
-        sender: { type: 'string', default: PARLEY_REGISTRATION_DEFAULTS.senderLocalpart },
-        users: { type: 'string', multiple: true },
-        'bridge-registration': { type: 'string', multiple: true },
-        rooms: { type: 'string', multiple: true },
-        'no-ephemeral': { type: 'boolean', default: false },
-        output: { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-    });
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
+  const parsed = commandArgs(
+    args,
+    {
+      url: { type: 'string' },
+      id: { type: 'string', default: PARLEY_REGISTRATION_DEFAULTS.id },
+      sender: { type: 'string', default: PARLEY_REGISTRATION_DEFAULTS.senderLocalpart },
+      users: { type: 'string', multiple: true },
+      'bridge-registration': { type: 'string', multiple: true },
+      rooms: { type: 'string', multiple: true },
+      'no-ephemeral': { type: 'boolean', default: false },
+      output: { type: 'string' },
+    },
+    USAGE,
+  );
+  if (parsed.exit !== undefined) return parsed.exit;
   const { values } = parsed;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   if (!values.url || !URL.canParse(values.url)) {
     process.stderr.write(`--url must be an absolute URL\n${USAGE}\n`);
     return 2;

@@ -1,4 +1,3 @@
-import { createKafkaMetrics } from '@parley/kafka';
 import { HomeserverClient, SyncLoop } from '@parley/matrix';
 import { ConfigError, type RunningService, type ServiceContext } from '@parley/service-runtime';
 import { kafkaOutput } from './kafka-output.ts';
@@ -52,7 +51,7 @@ export async function wireSyncMode(context: ServiceContext<IngestConfig>): Promi
       });
       loop.start();
     },
-    createKafkaMetrics(metrics),
+    metrics,
   );
   void output.worker.start();
   return {

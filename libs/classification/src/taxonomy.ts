@@ -1,4 +1,4 @@
-import { DocumentError, loadDocument } from '@parley/service-runtime';
+import { loadDocument } from '@parley/service-runtime';
 import { z } from 'zod';
 
 export const Intent = z.object({
@@ -27,12 +27,7 @@ export class TaxonomyError extends Error {
 
 /** Reads a taxonomy from a YAML or JSON file, with an error that says what is wrong where. */
 export function loadTaxonomy(path: string): Taxonomy {
-  try {
-    return loadDocument(path, Taxonomy, 'taxonomy');
-  } catch (error) {
-    if (error instanceof DocumentError) throw new TaxonomyError(error.message, { cause: error });
-    throw error;
-  }
+  return loadDocument(path, Taxonomy, 'taxonomy', TaxonomyError);
 }
 
 /** The taxonomy shipped with Parley for customer conversations. */

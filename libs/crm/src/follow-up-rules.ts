@@ -1,5 +1,5 @@
 import { Sentiment } from '@parley/contracts';
-import { DocumentError, loadDocument } from '@parley/service-runtime';
+import { loadDocument } from '@parley/service-runtime';
 import { z } from 'zod';
 
 const ruleId = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
@@ -61,10 +61,5 @@ export class FollowUpConfigError extends Error {
 
 /** Reads follow-up rules from YAML or JSON; the message names the file and the broken rule. */
 export function loadFollowUpConfig(path: string): FollowUpConfig {
-  try {
-    return loadDocument(path, FollowUpConfig, 'follow-up rules');
-  } catch (error) {
-    if (error instanceof DocumentError) throw new FollowUpConfigError(error.message, { cause: error });
-    throw error;
-  }
+  return loadDocument(path, FollowUpConfig, 'follow-up rules', FollowUpConfigError);
 }

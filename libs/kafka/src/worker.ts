@@ -1,9 +1,11 @@
+import { topicDefinitions } from '@parley/contracts';
 import type { Logger, Readiness } from '@parley/service-runtime';
 import type { Consumer, Kafka } from 'kafkajs';
 import pRetry from 'p-retry';
+import type { Registry } from 'prom-client';
 import { runBatchConsumer, type BatchConsumerOptions } from './batch-consumer.ts';
 import { createKafkaClient } from './client.ts';
-import type { KafkaMetrics } from './metrics.ts';
+import { createKafkaMetrics, type KafkaMetrics } from './metrics.ts';
 import { runOrderedConsumer, type Handler } from './ordered-consumer.ts';
 import { AcknowledgedProducer } from './producer.ts';
 import type { KafkaSettings } from './settings.ts';
@@ -29,11 +31,15 @@ export type Consumption =
 
 export interface KafkaWorkerOptions {
   settings: KafkaSettings;
-  /** Created when `PARLEY_KAFKA_CREATE_TOPICS` is on; existing topics are left alone. */
-  topics: readonly TopicSpec[];
+  /**
+   * Created when `PARLEY_KAFKA_CREATE_TOPICS` is on (existing topics are left alone); by default
+   * Parley's topics as the contracts define them, with `PARLEY_KAFKA_PARTITIONS`.
+   */
+  topics?: readonly TopicSpec[];
   logger: Logger;
   readiness: Readiness;
-  metrics?: KafkaMetrics;
+  /** The service's registry: produced, consumed and lag metrics of the worker go there. */
+  registry?: Registry;
   /** The input; absent for a producer-only worker. */
   input?: { topic: string; groupId: string; consume: Consumption };
   /**
@@ -56,6 +62,7 @@ export class KafkaWorker {
   readonly kafka: Kafka;
   readonly producer: AcknowledgedProducer;
   private readonly options: KafkaWorkerOptions;
+  private readonly metrics: KafkaMetrics | undefined;
   private readonly stop = new AbortController();
   private consumer: Consumer | undefined;
   private running: Promise<void> | undefined;
@@ -69,9 +76,10 @@ export class KafkaWorker {
       clientId: settings.PARLEY_KAFKA_CLIENT_ID,
       logger,
     });
+    this.metrics = options.registry && createKafkaMetrics(options.registry);
     this.producer = new AcknowledgedProducer(this.kafka, {
       timeoutMs: settings.PARLEY_PUBLISH_TIMEOUT_MS,
-      ...(options.metrics && { metrics: options.metrics }),
+      ...(this.metrics && { metrics: this.metrics }),
       // Without input, publishing is the worker's whole use of Kafka: its failures are the readiness.
       ...(!options.input && {
         onConnectionChange: (connected: boolean, detail: string) => {
@@ -145,7 +153,8 @@ export class KafkaWorker {
 
   private async attempt(): Promise<void> {
     const { settings, logger, readiness, input } = this.options;
-    const created = await reachCluster(this.kafka, settings.PARLEY_KAFKA_CREATE_TOPICS, this.options.topics);
+    const topics = this.options.topics ?? topicDefinitions(settings.PARLEY_KAFKA_PARTITIONS);
+    const created = await reachCluster(this.kafka, settings.PARLEY_KAFKA_CREATE_TOPICS, topics);
     if (created.length > 0) logger.info({ topics: created }, 'created topics');
     await this.producer.connect();
     await this.options.beforeConsuming?.({ kafka: this.kafka, producer: this.producer });
@@ -179,7 +188,7 @@ export class KafkaWorker {
       consumer,
       topic: input.topic,
       publish: (records: Parameters<AcknowledgedProducer['publish']>[0]) => this.producer.publish(records),
-      ...(this.options.metrics && { metrics: this.options.metrics }),
+      ...(this.metrics && { metrics: this.metrics }),
     };
     if (consume.kind === 'ordered')
       await runOrderedConsumer({ ...common, concurrency: consume.concurrency, handle: consume.handle });

@@ -23,28 +23,49 @@ export function problemsOf(error: z.ZodError): string[] {
   return error.issues.map((issue) => `${issue.path.map(String).join('.') || '(file)'}: ${issue.message}`);
 }
 
-/** Reads a YAML (or JSON, which is YAML) file and checks it against `schema`. */
-export function loadDocument<S extends z.ZodType>(path: string, schema: S, what: string): z.output<S> {
+/** A library's own error type for its documents: thrown with the DocumentError's message as its cause. */
+export type DocumentErrorType = new (message: string, options?: ErrorOptions) => Error;
+
+/**
+ * Reads a YAML (or JSON, which is YAML) file and checks it against `schema`. Throws a DocumentError, or
+ * `as` (a library's own error type) carrying the same message.
+ */
+export function loadDocument<S extends z.ZodType>(
+  path: string,
+  schema: S,
+  what: string,
+  as?: DocumentErrorType,
+): z.output<S> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new DocumentError(what, path, [`cannot read it: ${messageOf(error)}`], { cause: error });
+    throw typed(new DocumentError(what, path, [`cannot read it: ${messageOf(error)}`], { cause: error }), as);
   }
-  return parseDocument(text, schema, what, path);
+  return parseDocument(text, schema, what, path, as);
 }
 
 /** Checks YAML/JSON text against `schema`; `source` names it in errors (a path, or where it came from). */
-export function parseDocument<S extends z.ZodType>(text: string, schema: S, what: string, source: string): z.output<S> {
+export function parseDocument<S extends z.ZodType>(
+  text: string,
+  schema: S,
+  what: string,
+  source: string,
+  as?: DocumentErrorType,
+): z.output<S> {
   let raw: unknown;
   try {
     raw = parseYaml(text);
   } catch (error) {
-    throw new DocumentError(what, source, [`not valid YAML/JSON: ${messageOf(error)}`], { cause: error });
+    throw typed(new DocumentError(what, source, [`not valid YAML/JSON: ${messageOf(error)}`], { cause: error }), as);
   }
   const result = schema.safeParse(raw);
-  if (!result.success) throw new DocumentError(what, source, problemsOf(result.error));
+  if (!result.success) throw typed(new DocumentError(what, source, problemsOf(result.error)), as);
   return result.data;
+}
+
+function typed(error: DocumentError, as: DocumentErrorType | undefined): Error {
+  return as ? new as(error.message, { cause: error }) : error;
 }
 
 function messageOf(error: unknown): string {

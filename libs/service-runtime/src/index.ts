@@ -7,4 +7,4 @@ export { createHttpServer, type HttpServerOptions } from './http-server.ts';
 export { DrainTimeoutError, runService, type RunningService, type RunServiceOptions } from './lifecycle.ts';
 export { baseSettings, EXIT_CONFIG, startService, type ServiceContext, type ServiceDefinition } from './service.ts';
 export { startTelemetry, type Telemetry } from './telemetry.ts';
-export { DocumentError, loadDocument, parseDocument, problemsOf } from './document.ts';
+export { DocumentError, loadDocument, parseDocument, problemsOf, type DocumentErrorType } from './document.ts';

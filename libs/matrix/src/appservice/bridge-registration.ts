@@ -1,4 +1,4 @@
-import { DocumentError, parseDocument } from '@parley/service-runtime';
+import { parseDocument } from '@parley/service-runtime';
 import { z } from 'zod';
 import type { GhostRule } from '../identity.ts';
 
@@ -42,13 +42,7 @@ export class BridgeRegistrationError extends Error {
  * following an older guide's `_whatsapp_{{.}}` included).
  */
 export function readBridgeRegistration(text: string, source = 'the bridge registration'): BridgeRegistration {
-  let parsed: z.output<typeof BridgeRegistrationFile>;
-  try {
-    parsed = parseDocument(text, BridgeRegistrationFile, 'bridge registration', source);
-  } catch (error) {
-    if (error instanceof DocumentError) throw new BridgeRegistrationError(error.message, { cause: error });
-    throw error;
-  }
+  const parsed = parseDocument(text, BridgeRegistrationFile, 'bridge registration', source, BridgeRegistrationError);
   const { id, sender_localpart: bot, namespaces } = parsed;
   const regexes = namespaces.users.map((u) => u.regex);
   // The ghost namespace is the one with a wildcard; the bot's is a fixed localpart.
