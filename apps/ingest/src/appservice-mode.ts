@@ -13,6 +13,7 @@ import { kafkaOutput } from './kafka-output.ts';
 import { publishRoomDirectory } from './room-directory.ts';
 import { ingestMetrics } from './metrics.ts';
 import { pipelineFromSettings, type IngestConfig } from './pipeline-from-settings.ts';
+import { errorMessage } from '@parley/service-runtime';
 
 /**
  * The primary mode: the homeserver pushes transactions; each is produced to Kafka and acknowledged
@@ -35,7 +36,7 @@ export async function wireAppserviceMode(context: ServiceContext<IngestConfig>):
       readiness.report('homeserver', true, `ping answered in ${duration_ms} ms`);
       logger.info({ durationMs: duration_ms }, 'homeserver ping answered');
     } catch (error) {
-      readiness.report('homeserver', false, `ping failed: ${(error as Error).message}`);
+      readiness.report('homeserver', false, `ping failed: ${errorMessage(error)}`);
       logger.warn({ err: error }, 'homeserver ping failed');
     }
   };

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { classifiedMessageOf, MatrixEventV1, TOPICS, type LabelV1 } from '@parley/contracts';
 import { CrmPlanner, DEFAULT_FOLLOW_UPS } from '@parley/crm';
 import { EventPipeline, RoomStateCache } from '@parley/matrix';
-import { ConfigError, loadConfig } from '@parley/service-runtime';
+import { ConfigError, errorMessage, loadConfig } from '@parley/service-runtime';
 import { z } from 'zod';
 import { commandArgs } from './command-args.ts';
 import { identityFromSettings } from './pipeline-from-settings.ts';
@@ -118,7 +118,7 @@ export async function inspectCommand(
   try {
     batches = readEvents(readFileSync(file, 'utf8'));
   } catch (error) {
-    process.stderr.write(`${file}: ${(error as Error).message}\n`);
+    process.stderr.write(`${file}: ${errorMessage(error)}\n`);
     return 1;
   }
   const firstRoom = batches

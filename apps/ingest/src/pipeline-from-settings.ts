@@ -12,7 +12,7 @@ import {
   type GhostRule,
   type IdentityContext,
 } from '@parley/matrix';
-import { ConfigError } from '@parley/service-runtime';
+import { ConfigError, errorMessage } from '@parley/service-runtime';
 import type { z } from 'zod';
 import type { ingestSettings } from './settings.ts';
 
@@ -35,7 +35,7 @@ export function identityFromSettings(config: IdentitySettings): IdentityContext 
   try {
     if (config.PARLEY_GHOST_RULES) ghostRules = parseGhostRules(config.PARLEY_GHOST_RULES);
   } catch (error) {
-    throw new ConfigError([{ setting: 'PARLEY_GHOST_RULES', problem: (error as Error).message }], 'ingest');
+    throw new ConfigError([{ setting: 'PARLEY_GHOST_RULES', problem: errorMessage(error) }], 'ingest');
   }
   const bridges = bridgesFromSettings(config);
   ghostRules = [...bridges.map((b) => b.ghostRule), ...ghostRules];
@@ -43,7 +43,7 @@ export function identityFromSettings(config: IdentitySettings): IdentityContext 
   try {
     if (config.PARLEY_NAME_DECORATIONS) decorations = parseNameDecorations(config.PARLEY_NAME_DECORATIONS);
   } catch (error) {
-    throw new ConfigError([{ setting: 'PARLEY_NAME_DECORATIONS', problem: (error as Error).message }], 'ingest');
+    throw new ConfigError([{ setting: 'PARLEY_NAME_DECORATIONS', problem: errorMessage(error) }], 'ingest');
   }
   return {
     ghostRules,
@@ -65,10 +65,7 @@ export function bridgesFromSettings(
     try {
       return readBridgeRegistration(readFileSync(file, 'utf8'), file);
     } catch (error) {
-      throw new ConfigError(
-        [{ setting: 'PARLEY_BRIDGE_REGISTRATION_FILES', problem: (error as Error).message }],
-        'ingest',
-      );
+      throw new ConfigError([{ setting: 'PARLEY_BRIDGE_REGISTRATION_FILES', problem: errorMessage(error) }], 'ingest');
     }
   });
 }

@@ -6,6 +6,7 @@ import {
   registrationYaml,
 } from '@parley/matrix';
 import { commandArgs } from './command-args.ts';
+import { errorMessage } from '@parley/service-runtime';
 
 const USAGE = `usage: parley-ingest registration --url URL [options]
 Writes an appservice registration with fresh random tokens, for Synapse's app_service_config_files.
@@ -56,7 +57,7 @@ export function registrationCommand(args: string[]): number {
     try {
       bridgeRegexes.push(...readBridgeRegistration(readFileSync(file, 'utf8'), file).userRegexes);
     } catch (error) {
-      process.stderr.write(`${(error as Error).message}\n`);
+      process.stderr.write(`${errorMessage(error)}\n`);
       return 2;
     }
   }

@@ -3,6 +3,7 @@ import { SENTIMENTS } from '@parley/contracts';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import type { Taxonomy } from './taxonomy.ts';
+import { errorMessage } from '@parley/service-runtime';
 
 /**
  * One labelled message: what a team knows about how its customers write. Either label may be missing
@@ -36,7 +37,7 @@ export function loadExamples(path: string): LabelledExample[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ExamplesError(`cannot read examples ${path}: ${(error as Error).message}`, { cause: error });
+    throw new ExamplesError(`cannot read examples ${path}: ${errorMessage(error)}`, { cause: error });
   }
   return path.endsWith('.jsonl') ? parseJsonl(path, text) : parseYaml(path, text);
 }
@@ -50,7 +51,7 @@ function parseJsonl(path: string, text: string): LabelledExample[] {
     try {
       raw = JSON.parse(line);
     } catch (error) {
-      problems.push(`line ${index + 1}: not JSON (${(error as Error).message})`);
+      problems.push(`line ${index + 1}: not JSON (${errorMessage(error)})`);
       return;
     }
     const parsed = LabelledExample.safeParse(raw);
@@ -68,7 +69,7 @@ function parseYaml(path: string, text: string): LabelledExample[] {
   try {
     raw = parse(text);
   } catch (error) {
-    throw new ExamplesError(`cannot parse examples ${path}: ${(error as Error).message}`, { cause: error });
+    throw new ExamplesError(`cannot parse examples ${path}: ${errorMessage(error)}`, { cause: error });
   }
   const parsed = ExamplesFile.safeParse(raw);
   if (!parsed.success) throw new ExamplesError(`invalid examples ${path}:\n${z.prettifyError(parsed.error)}`);

@@ -2,6 +2,7 @@ import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { GenerateResponse, Ollama } from 'ollama';
 import { z } from 'zod';
 import { callOllama, DEFAULT_NUM_CTX, modelDigest, ollamaClient } from './ollama.ts';
+import { errorMessage } from '@parley/service-runtime';
 
 const tracer = trace.getTracer('@parley/classification');
 
@@ -142,7 +143,7 @@ export class LabelScorer {
           span.setAttribute('gen_ai.usage.input_tokens', promptTokens);
           return answer.logprobs[0]?.top_logprobs ?? [];
         } catch (error) {
-          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+          span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
           throw error;
         } finally {
           span.end();

@@ -14,6 +14,7 @@ import {
   sentimentScore,
 } from './reply.ts';
 import type { Taxonomy } from './taxonomy.ts';
+import { errorMessage } from '@parley/service-runtime';
 
 const tracer = trace.getTracer('@parley/classification');
 
@@ -154,7 +155,7 @@ export class LlmBackend implements ClassifierBackend {
           span.setAttribute('gen_ai.usage.output_tokens', response.eval_count);
           return response;
         } catch (error) {
-          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+          span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
           throw error;
         } finally {
           span.end();

@@ -1,6 +1,7 @@
 import { Ollama } from 'ollama';
 import { z } from 'zod';
 import { BackendUnavailableError } from './backend.ts';
+import { errorMessage } from '@parley/service-runtime';
 
 /**
  * The context window every Parley request asks for. One size for all: Ollama reloads a model whose
@@ -25,7 +26,7 @@ export async function callOllama<T>(request: () => Promise<T>): Promise<T> {
   } catch (error) {
     const status = (error as { status_code?: number }).status_code;
     if (status !== undefined && status < 500 && status !== 404 && status !== 429) throw error;
-    throw new BackendUnavailableError(`Ollama unavailable: ${(error as Error).message}`, { cause: error });
+    throw new BackendUnavailableError(`Ollama unavailable: ${errorMessage(error)}`, { cause: error });
   }
 }
 

@@ -8,6 +8,7 @@ import {
   type CrmTarget,
   type RejectedRecord,
 } from './records.ts';
+import { errorMessage } from '@parley/service-runtime';
 
 export interface InputMessage {
   value: Buffer | null;
@@ -132,8 +133,8 @@ export class CrmSync {
         const credentials = error instanceof CredentialsRejectedError;
         // Credentials: stop writing and say so in /readyz; try again now and then in case they were fixed.
         const detail = credentials
-          ? `${this.options.target.name} rejected the credentials: ${(error as Error).message}`
-          : `${this.options.target.name} write failed: ${(error as Error).message}`;
+          ? `${this.options.target.name} rejected the credentials: ${errorMessage(error)}`
+          : `${this.options.target.name} write failed: ${errorMessage(error)}`;
         this.options.onTargetState?.(false, detail);
         if (attempt === 0 || attempt % 10 === 0)
           this.options.logger.error({ err: detail, attempt }, 'CRM write failed; holding the partition');

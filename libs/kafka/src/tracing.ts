@@ -10,6 +10,7 @@ import {
   type Link,
 } from '@opentelemetry/api';
 import type { IHeaders, KafkaMessage } from 'kafkajs';
+import { errorMessage } from '@parley/service-runtime';
 
 const tracer = trace.getTracer('@parley/kafka');
 
@@ -72,7 +73,7 @@ export async function inConsumerSpan(
         return records.map((record) => withTraceContext(record));
       } catch (error) {
         span.recordException(error as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
         throw error;
       } finally {
         span.end();

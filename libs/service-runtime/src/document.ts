@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { errorMessage } from './errors.ts';
 
 /**
  * A file Parley reads (taxonomy, follow-up rules, registrations, settings) that cannot be used. One
@@ -40,7 +41,7 @@ export function loadDocument<S extends z.ZodType>(
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw typed(new DocumentError(what, path, [`cannot read it: ${messageOf(error)}`], { cause: error }), as);
+    throw typed(new DocumentError(what, path, [`cannot read it: ${errorMessage(error)}`], { cause: error }), as);
   }
   return parseDocument(text, schema, what, path, as);
 }
@@ -57,7 +58,7 @@ export function parseDocument<S extends z.ZodType>(
   try {
     raw = parseYaml(text);
   } catch (error) {
-    throw typed(new DocumentError(what, source, [`not valid YAML/JSON: ${messageOf(error)}`], { cause: error }), as);
+    throw typed(new DocumentError(what, source, [`not valid YAML/JSON: ${errorMessage(error)}`], { cause: error }), as);
   }
   const result = schema.safeParse(raw);
   if (!result.success) throw typed(new DocumentError(what, source, problemsOf(result.error)), as);
@@ -66,8 +67,4 @@ export function parseDocument<S extends z.ZodType>(
 
 function typed(error: DocumentError, as: DocumentErrorType | undefined): Error {
   return as ? new as(error.message, { cause: error }) : error;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -8,3 +8,4 @@ export { DrainTimeoutError, runService, type RunningService, type RunServiceOpti
 export { baseSettings, EXIT_CONFIG, startService, type ServiceContext, type ServiceDefinition } from './service.ts';
 export { startTelemetry, type Telemetry } from './telemetry.ts';
 export { DocumentError, loadDocument, parseDocument, problemsOf, type DocumentErrorType } from './document.ts';
+export { errorMessage } from './errors.ts';

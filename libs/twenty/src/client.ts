@@ -3,6 +3,7 @@ import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { z } from 'zod';
 import { TwentyAuthError, TwentyRequestError, TwentyStoppedError } from './errors.ts';
 import type { TwentyPacer } from './pacer.ts';
+import { errorMessage } from '@parley/service-runtime';
 
 export interface TwentyClientOptions {
   baseUrl: string;
@@ -63,7 +64,7 @@ export class TwentyClient {
             span.addEvent('retry', { 'http.response.status_code': String(status), 'parley.retry_in_ms': retryInMs });
           });
         } catch (error) {
-          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+          span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
           throw error;
         } finally {
           span.end();

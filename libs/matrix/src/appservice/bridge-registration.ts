@@ -1,4 +1,4 @@
-import { parseDocument } from '@parley/service-runtime';
+import { errorMessage, parseDocument } from '@parley/service-runtime';
 import { z } from 'zod';
 import type { GhostRule } from '../identity.ts';
 
@@ -55,7 +55,7 @@ export function readBridgeRegistration(text: string, source = 'the bridge regist
     pattern = new RegExp(withCapture.startsWith('^') ? withCapture : `^${withCapture}`);
   } catch (error) {
     throw new BridgeRegistrationError(
-      `${source}: the ghost namespace ${ghost} is not a valid regex (${(error as Error).message})`,
+      `${source}: the ghost namespace ${ghost} is not a valid regex (${errorMessage(error)})`,
     );
   }
   const lower = `${id} ${bot}`.toLowerCase();

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { ephemeralRecord, type EphemeralV1, type MatrixEventV1, type TopicRecord } from '@parley/contracts';
 import { obj, str } from '../client-event.ts';
 import type { EventPipeline } from '../event-pipeline.ts';
+import { errorMessage } from '@parley/service-runtime';
 
 const tracer = trace.getTracer('@parley/matrix');
 
@@ -85,7 +86,7 @@ export class TransactionProcessor {
             span.setAttribute('parley.duplicate', outcome.duplicate);
             return outcome;
           } catch (error) {
-            span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+            span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
             throw error;
           } finally {
             span.end();

@@ -3,6 +3,7 @@ import { createClient, MatrixError, Method, type MatrixClient } from 'matrix-js-
 import type { Logger } from 'pino';
 import type { EventSink } from '../appservice/transaction-processor.ts';
 import type { EventPipeline } from '../event-pipeline.ts';
+import { errorMessage } from '@parley/service-runtime';
 
 /** Durable storage of the last processed sync position. */
 export interface SyncTokenStore {
@@ -115,7 +116,7 @@ export class SyncLoop {
         if (this.abort.signal.aborted) break; // stop() aborted the long poll
         failures += 1;
         const detail =
-          error instanceof MatrixError ? `${error.httpStatus ?? ''} ${error.errcode ?? ''}` : (error as Error).message;
+          error instanceof MatrixError ? `${error.httpStatus ?? ''} ${error.errcode ?? ''}` : errorMessage(error);
         this.options.onHealth?.(false, `sync failed: ${detail}`);
         if (failures === 1 || failures % 10 === 0)
           this.options.logger.warn({ failures, err: detail }, 'sync failed; retrying');
