@@ -25,27 +25,6 @@ export const LANGUAGES = [
 ] as const;
 export const CONFIDENCES = ['low', 'medium', 'high'] as const;
 
-/**
- * What the model must answer, as a JSON Schema for Ollama's `format` (it becomes a sampling grammar,
- * so only these labels can be produced). Every field is an enum: the grammar enforces enums but not
- * numeric bounds or string lengths, and a small model given a free string can ramble until the token
- * limit cuts its JSON short. Numbers are derived from the answer and keywords are extracted locally.
- * Key order matters to small models: the labels come first.
- */
-export function replyJsonSchema(taxonomy: Taxonomy): Record<string, unknown> {
-  return {
-    type: 'object',
-    properties: {
-      intent: { type: 'string', enum: taxonomy.intents.map((i) => i.name) },
-      sentiment: { type: 'string', enum: [...SENTIMENTS] },
-      intensity: { type: 'string', enum: [...INTENSITIES] },
-      confidence: { type: 'string', enum: [...CONFIDENCES] },
-      language: { type: 'string', enum: [...LANGUAGES] },
-    },
-    required: ['intent', 'sentiment', 'intensity', 'confidence', 'language'],
-  };
-}
-
 /** A sentiment score in [-1, 1] from the label and its intensity. */
 export function sentimentScore(
   sentiment: (typeof SENTIMENTS)[number],
@@ -70,6 +49,19 @@ export function replyValidator(taxonomy: Taxonomy) {
   });
 }
 export type ModelReply = z.infer<ReturnType<typeof replyValidator>>;
+
+/**
+ * What the model must answer, as a JSON Schema for Ollama's `format` (it becomes a sampling grammar,
+ * so only these labels can be produced), generated from the validator so the two cannot drift. Every
+ * field is an enum: the grammar enforces enums but not numeric bounds or string lengths, and a small
+ * model given a free string can ramble until the token limit cuts its JSON short. Numbers are derived
+ * from the answer and keywords are extracted locally. Key order matters to small models: the labels
+ * come first.
+ */
+export function replyJsonSchema(taxonomy: Taxonomy): Record<string, unknown> {
+  const { $schema: _dialect, ...schema } = z.toJSONSchema(replyValidator(taxonomy));
+  return schema;
+}
 
 export class InvalidReplyError extends Error {
   override readonly name = 'InvalidReplyError';
