@@ -8,7 +8,7 @@ import {
   type MatrixEventV1,
   type TopicRecord,
 } from '@parley/contracts';
-import { LruMap } from '@parley/collections';
+import { LRUCache } from 'lru-cache';
 import type { ClassificationResult, ClassifierBackend } from './backend.ts';
 import { cacheKey } from './cache-key.ts';
 import { boundContext, type ContextTurn } from './prompt.ts';
@@ -47,15 +47,15 @@ export interface ClassifierStats {
  */
 export class MessageClassifier {
   private readonly options: MessageClassifierOptions;
-  private readonly rooms: LruMap<string, Remembered[]>;
-  private readonly cache: LruMap<string, ClassificationResult>;
+  private readonly rooms: LRUCache<string, Remembered[]>;
+  private readonly cache: LRUCache<string, ClassificationResult>;
   private readonly now: () => Date;
   readonly stats: ClassifierStats = { cacheHits: 0, cacheMisses: 0 };
 
   constructor(options: MessageClassifierOptions) {
     this.options = options;
-    this.rooms = new LruMap(options.maxRooms);
-    this.cache = new LruMap(options.cacheSize);
+    this.rooms = new LRUCache({ max: options.maxRooms });
+    this.cache = new LRUCache({ max: options.cacheSize });
     this.now = options.now ?? (() => new Date());
   }
 

@@ -10,7 +10,6 @@ export {
   type IdentityContext,
   type SideRule,
 } from './identity.ts';
-export { LruMap } from '@parley/collections';
 export {
   DEFAULT_NAME_DECORATIONS,
   isPhoneNumberOnly,

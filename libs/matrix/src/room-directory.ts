@@ -1,7 +1,7 @@
 import { roomStateRecord, type RoomStateV1, type TopicRecord } from '@parley/contracts';
 import type { HomeserverClient } from './appservice/homeserver-client.ts';
 import type { ClientEvent } from './client-event.ts';
-import { LruMap } from '@parley/collections';
+import { LRUCache } from 'lru-cache';
 import { undecorated } from './decoration.ts';
 import { identifySender, type IdentityContext } from './identity.ts';
 import { roomChannel } from './room-kind.ts';
@@ -23,14 +23,14 @@ export interface RoomDirectoryOptions {
  * from the homeserver, sync, backfill, catch-up), and again whenever a room-level field changes.
  */
 export class RoomDirectory {
-  private readonly published: LruMap<string, string>;
+  private readonly published: LRUCache<string, string>;
   /** The view version last looked at: every event asks, and most change nothing about the room. */
   private readonly seen = new WeakMap<RoomView, number>();
   private readonly options: RoomDirectoryOptions;
 
   constructor(options: RoomDirectoryOptions) {
     this.options = options;
-    this.published = new LruMap(options.maxRooms ?? 100_000);
+    this.published = new LRUCache({ max: options.maxRooms ?? 100_000 });
   }
 
   /**

@@ -1,6 +1,6 @@
 import { BRIDGE_STATE_TYPES, parseBridgeInfo, type BridgeInfo } from './bridge-info.ts';
 import { str, type ClientEvent } from './client-event.ts';
-import { LruMap } from '@parley/collections';
+import { LRUCache } from 'lru-cache';
 
 /** What Parley knows about a room: enough to tag each event with its channel and sender names. */
 export interface RoomView {
@@ -13,9 +13,9 @@ export interface RoomView {
   createType?: string;
   createdAt?: number;
   /** Display names of members seen, bounded per room. */
-  displayNames: LruMap<string, string>;
+  displayNames: LRUCache<string, string>;
   /** Each member's membership (join, invite, leave…), bounded per room like the names. */
-  members: LruMap<string, string>;
+  members: LRUCache<string, string>;
   /** Users the room's io.element.functional_members lists as services (a bridge's bot and own ghosts). */
   serviceMembers: readonly string[];
   /** Whether the room's state was read from the homeserver (false: only what passed through). */
@@ -52,13 +52,13 @@ const BRIDGE_TYPES = new Set<string>(BRIDGE_STATE_TYPES);
  * filled from the homeserver the first time a room is seen.
  */
 export class RoomStateCache {
-  private readonly rooms: LruMap<string, RoomView>;
+  private readonly rooms: LRUCache<string, RoomView>;
   private readonly loading = new Map<string, Promise<RoomView>>();
   private readonly options: RoomStateCacheOptions;
 
   constructor(options: RoomStateCacheOptions) {
     this.options = options;
-    this.rooms = new LruMap(options.maxRooms);
+    this.rooms = new LRUCache({ max: options.maxRooms });
   }
 
   get size(): number {
@@ -127,8 +127,8 @@ export class RoomStateCache {
   private emptyView(roomId: string): RoomView {
     return {
       roomId,
-      displayNames: new LruMap(this.options.maxMembersPerRoom),
-      members: new LruMap(this.options.maxMembersPerRoom),
+      displayNames: new LRUCache({ max: this.options.maxMembersPerRoom }),
+      members: new LRUCache({ max: this.options.maxMembersPerRoom }),
       serviceMembers: [],
       version: 0,
       loaded: this.options.fetcher === undefined,
