@@ -9,7 +9,7 @@ import {
 import { kafkaInputDeadLetter, MatrixEventV1, parseJson, type TopicRecord } from '@parley/contracts';
 import { KafkaWorker } from '@parley/kafka';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError, type ServiceDefinition } from '@parley/service-runtime';
+import { backoff, ConfigError, errorMessage, retryUntilDone, type ServiceDefinition } from '@parley/service-runtime';
 import { Counter, Histogram } from 'prom-client';
 import { classifierSettings } from './settings.ts';
 
@@ -117,29 +117,26 @@ export const classifierService: ServiceDefinition<typeof classifierSettings> = {
     });
     const stopping = () => worker.stopping;
 
-    const classifyWaitingForBackend = async (
-      event: MatrixEventV1,
-      heartbeat: () => Promise<void>,
-    ): Promise<TopicRecord[]> => {
+    const classifyWaitingForBackend = (event: MatrixEventV1, heartbeat: () => Promise<void>): Promise<TopicRecord[]> =>
       // Ollama down or overloaded: wait with capped exponential backoff, holding this partition. Nothing
       // is dropped or dead-lettered for it.
-      for (let attempt = 0; ; attempt++) {
-        try {
+      retryUntilDone(
+        async () => {
           const records = await classifier.handle(event);
           readiness.report('backend', true, `${backend.kind} answering`);
           return records;
-        } catch (error) {
-          if (!(error instanceof BackendUnavailableError) || stopping()) throw error;
-          readiness.report('backend', false, error.message);
-          if (attempt === 0 || attempt % 10 === 0) logger.warn({ err: error, attempt }, 'backend unavailable; waiting');
-          const wait = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
-          for (let waited = 0; waited < wait && !stopping(); waited += 1000) {
-            await sleep(Math.min(1000, wait - waited));
-            await heartbeat();
-          }
-        }
-      }
-    };
+        },
+        {
+          stopping,
+          retriable: (error) => error instanceof BackendUnavailableError,
+          delayMs: backoff(500, 30_000),
+          keepAlive: heartbeat,
+          onFailure: (error, attempt) => {
+            readiness.report('backend', false, errorMessage(error));
+            if (attempt % 10 === 0) logger.warn({ err: error, attempt }, 'backend unavailable; waiting');
+          },
+        },
+      );
 
     // Readiness before the first message: the model must be there (its digest is part of every label).
     const probe = async () => {
@@ -153,7 +150,7 @@ export const classifierService: ServiceDefinition<typeof classifierSettings> = {
           readiness.report('backend', true, `${lineage.backend} ${lineage.model} available`);
           return;
         } catch (error) {
-          readiness.report('backend', false, error instanceof Error ? error.message : String(error));
+          readiness.report('backend', false, errorMessage(error));
           await sleep(5_000);
         }
       }

@@ -8,7 +8,7 @@ import {
   type CrmTarget,
   type RejectedRecord,
 } from './records.ts';
-import { errorMessage } from '@parley/service-runtime';
+import { backoff, errorMessage, retryUntilDone } from '@parley/service-runtime';
 
 export interface InputMessage {
   value: Buffer | null;
@@ -121,30 +121,24 @@ export class CrmSync {
 
   /** Runs a write until the target confirms it: failures hold the partition and are retried. */
   private async untilStored<T>(write: () => Promise<T>, heartbeat: () => Promise<void>): Promise<T> {
-    const delay =
-      this.options.retryDelayMs ?? ((attempt: number) => Math.min(60_000, 1_000 * 2 ** Math.min(attempt, 6)));
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const result = await write();
-        this.options.onTargetState?.(true, `${this.options.target.name} writes confirmed`);
-        return result;
-      } catch (error) {
-        if (this.options.stopping()) throw error;
-        const credentials = error instanceof CredentialsRejectedError;
-        // Credentials: stop writing and say so in /readyz; try again now and then in case they were fixed.
-        const detail = credentials
-          ? `${this.options.target.name} rejected the credentials: ${errorMessage(error)}`
-          : `${this.options.target.name} write failed: ${errorMessage(error)}`;
-        this.options.onTargetState?.(false, detail);
-        if (attempt === 0 || attempt % 10 === 0)
-          this.options.logger.error({ err: detail, attempt }, 'CRM write failed; holding the partition');
-        const wait = credentials ? 60_000 : delay(attempt);
-        for (let waited = 0; waited < wait && !this.options.stopping(); waited += 1000) {
-          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, wait - waited)));
-          await heartbeat();
-        }
-      }
-    }
+    const delay = this.options.retryDelayMs ?? backoff(1_000, 60_000);
+    const { target, stopping, logger, onTargetState } = this.options;
+    const result = await retryUntilDone(write, {
+      stopping,
+      keepAlive: heartbeat,
+      // Credentials: stop writing and say so in /readyz; try again now and then in case they were fixed.
+      delayMs: (attempt, error) => (error instanceof CredentialsRejectedError ? 60_000 : delay(attempt)),
+      onFailure: (error, attempt) => {
+        const detail =
+          error instanceof CredentialsRejectedError
+            ? `${target.name} rejected the credentials: ${errorMessage(error)}`
+            : `${target.name} write failed: ${errorMessage(error)}`;
+        onTargetState?.(false, detail);
+        if (attempt % 10 === 0) logger.error({ err: detail, attempt }, 'CRM write failed; holding the partition');
+      },
+    });
+    onTargetState?.(true, `${target.name} writes confirmed`);
+    return result;
   }
 
   private stateRecords(): TopicRecord[] {

@@ -9,3 +9,4 @@ export { baseSettings, EXIT_CONFIG, startService, type ServiceContext, type Serv
 export { startTelemetry, type Telemetry } from './telemetry.ts';
 export { DocumentError, loadDocument, parseDocument, problemsOf, type DocumentErrorType } from './document.ts';
 export { errorMessage } from './errors.ts';
+export { backoff, retryUntilDone, type RetryOptions } from './retry.ts';

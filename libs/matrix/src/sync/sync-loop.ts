@@ -1,9 +1,13 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ephemeralRecord, type TopicRecord } from '@parley/contracts';
+import { backoff, errorMessage } from '@parley/service-runtime';
 import { createClient, MatrixError, Method, type MatrixClient } from 'matrix-js-sdk';
 import type { Logger } from 'pino';
 import type { EventSink } from '../appservice/transaction-processor.ts';
 import type { EventPipeline } from '../event-pipeline.ts';
-import { errorMessage } from '@parley/service-runtime';
+
+/** Between failed syncs; stop() cuts the wait short. */
+const RETRY_DELAY = backoff(500, 30_000);
 
 /** Durable storage of the last processed sync position. */
 export interface SyncTokenStore {
@@ -120,7 +124,7 @@ export class SyncLoop {
         this.options.onHealth?.(false, `sync failed: ${detail}`);
         if (failures === 1 || failures % 10 === 0)
           this.options.logger.warn({ failures, err: detail }, 'sync failed; retrying');
-        await this.sleep(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)));
+        await sleep(RETRY_DELAY(failures), undefined, { signal: this.abort.signal }).catch(() => undefined);
       }
     }
   }
@@ -181,15 +185,5 @@ export class SyncLoop {
       token = page.end;
     }
     return pages.reverse().flat();
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.abort.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
   }
 }
