@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { ClassificationV1, kafkaInputDeadLetter, parseJson, type TopicRecord } from '@parley/contracts';
 import type { RoomMemory } from './conversations.ts';
 import type { CrmPlanner } from './planner.ts';
@@ -45,7 +46,8 @@ export const ROOM_KEY_PREFIX = 'room/';
  */
 export class CrmSync {
   private readonly options: CrmSyncOptions;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Runs and the wall-clock follow-up check never overlap. */
+  private readonly exclusive = pLimit(1);
 
   constructor(options: CrmSyncOptions) {
     this.options = options;
@@ -159,11 +161,5 @@ export class CrmSync {
       error,
       input: { topic: this.options.topics.input, partition: message.partition, offset: message.offset, raw },
     });
-  }
-
-  private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const turn = this.queue.then(work);
-    this.queue = turn.catch(() => undefined);
-    return turn;
   }
 }

@@ -1,5 +1,6 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { createHash } from 'node:crypto';
+import pLimit from 'p-limit';
 import { ephemeralRecord, type EphemeralV1, type MatrixEventV1, type TopicRecord } from '@parley/contracts';
 import { obj, str } from '../client-event.ts';
 import type { EventPipeline } from '../event-pipeline.ts';
@@ -69,14 +70,14 @@ export class TransactionProcessor {
     this.now = options.now ?? (() => new Date());
   }
 
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly oneAtATime = pLimit(1);
 
   /**
    * Handles transactions one at a time, in arrival order: Synapse sends one at a time, but a retry can
    * arrive while a slow attempt of the same transaction is still running, and must then see it done.
    */
   process(txnId: string, body: TransactionBody): Promise<TransactionOutcome> {
-    const run = this.queue.then(() =>
+    return this.oneAtATime(() =>
       tracer.startActiveSpan(
         'appservice transaction',
         { kind: SpanKind.SERVER, attributes: { 'matrix.txn_id': txnId, 'matrix.event_count': body.events.length } },
@@ -94,8 +95,6 @@ export class TransactionProcessor {
         },
       ),
     );
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   private async processNow(txnId: string, body: TransactionBody): Promise<TransactionOutcome> {
