@@ -53,14 +53,7 @@ export async function backfillCommand(args: string[]): Promise<number> {
           .split(',')
           .map((r) => r.trim())
           .filter(Boolean)
-      : (
-          await homeserver.request<{ joined_rooms: string[] }>(
-            'GET',
-            '/_matrix/client/v3/joined_rooms',
-            undefined,
-            asUser,
-          )
-        ).joined_rooms;
+      : await homeserver.joinedRooms(asUser);
 
     const bar = process.stderr.isTTY
       ? new cliProgress.SingleBar(

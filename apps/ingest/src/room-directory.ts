@@ -27,12 +27,7 @@ export async function publishRoomDirectory(deps: {
 }): Promise<DirectoryPassResult> {
   const readers = new Map((await recentActivityLoader(deps.kafka, deps.pipeline)(deps.sinceMs)).readers);
   for (const user of deps.extraUsers ?? []) {
-    const { joined_rooms: joined } = await deps.homeserver.request<{ joined_rooms: string[] }>(
-      'GET',
-      '/_matrix/client/v3/joined_rooms',
-      undefined,
-      user,
-    );
+    const joined = await deps.homeserver.joinedRooms(user);
     for (const roomId of joined) if (!readers.has(roomId)) readers.set(roomId, user);
   }
   const { records, failed } = await roomDirectoryRecords(readers, {

@@ -24,12 +24,6 @@ export interface BackfillOptions {
   onPage?: (progress: { roomId: string; events: number; pages: number }) => void;
 }
 
-interface MessagesPage {
-  start: string;
-  end?: string;
-  chunk: unknown[];
-}
-
 /**
  * Pages a room's history forward from its oldest visible event (or from the checkpoint of an earlier
  * run) and produces it like live events, with the same event ids. Each page is acknowledged by Kafka
@@ -44,12 +38,9 @@ export async function backfillRoom(
   let events = 0;
   let pages = 0;
   for (;;) {
-    const query = new URLSearchParams({ dir: 'f', limit: String(options.pageSize) });
-    if (checkpoint) query.set('from', checkpoint.token);
-    const page = await options.client.request<MessagesPage>(
-      'GET',
-      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?${query.toString()}`,
-      undefined,
+    const page = await options.client.messages(
+      roomId,
+      { dir: 'f', limit: options.pageSize, from: checkpoint?.token },
       options.asUser,
     );
     let chunk = page.chunk;

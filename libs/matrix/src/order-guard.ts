@@ -43,11 +43,6 @@ type State =
       readers: Map<string, string>;
     };
 
-interface ContextPage {
-  start?: string;
-  events_before?: unknown[];
-}
-
 /**
  * Keeps each room in order when the homeserver skips a transaction around a recovery.
  *
@@ -193,15 +188,10 @@ export class OrderGuard {
     state: Extract<State, { kind: 'armed' }>,
   ): Promise<unknown[]> {
     const { client } = this.options;
-    const context = await client.request<ContextPage>(
-      'GET',
-      // Synapse splits the limit between before and after: 20 gives the 10 events before.
-      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/context/${encodeURIComponent(eventId)}?limit=20`,
-      undefined,
-      reader,
-    );
+    // Synapse splits the limit between before and after: 20 gives the 10 events before.
+    const context = await client.context(roomId, eventId, 20, reader);
     async function* before(): AsyncGenerator {
-      const first = context.events_before ?? [];
+      const first = context.events_before;
       yield* first;
       if (context.start !== undefined && first.length > 0)
         yield* historyBackwards(client, roomId, reader, 100, context.start);

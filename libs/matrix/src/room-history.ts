@@ -1,10 +1,5 @@
 import type { HomeserverClient } from './appservice/homeserver-client.ts';
 
-interface MessagesPage {
-  end?: string;
-  chunk?: unknown[];
-}
-
 /**
  * A room's events, newest first, read as `reader` page by page (`/messages`, dir=b) from `from` or from
  * the newest event. Callers stop by leaving the loop; no page is requested that is not read.
@@ -18,15 +13,8 @@ export async function* historyBackwards(
 ): AsyncGenerator {
   let token = from;
   for (;;) {
-    const query = new URLSearchParams({ dir: 'b', limit: String(pageSize) });
-    if (token !== undefined) query.set('from', token);
-    const page = await client.request<MessagesPage>(
-      'GET',
-      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?${query.toString()}`,
-      undefined,
-      reader,
-    );
-    const chunk = page.chunk ?? [];
+    const page = await client.messages(roomId, { dir: 'b', limit: pageSize, from: token }, reader);
+    const chunk = page.chunk;
     yield* chunk;
     if (page.end === undefined || chunk.length === 0) return;
     token = page.end;
