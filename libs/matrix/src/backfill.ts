@@ -14,7 +14,8 @@ export interface BackfillCheckpoints {
 }
 
 export interface BackfillOptions {
-  client: HomeserverClient;
+  /** The homeserver (only its `/messages` pager is used). */
+  client: Pick<HomeserverClient, 'messages'>;
   pipeline: EventPipeline;
   sink: EventSink;
   checkpoints: BackfillCheckpoints;
