@@ -1,6 +1,7 @@
 import type { HomeserverClient } from './appservice/homeserver-client.ts';
 import type { EventSink } from './appservice/transaction-processor.ts';
 import type { EventPipeline } from './event-pipeline.ts';
+import { eventIdOf } from './room-history.ts';
 
 /** Where a room's backfill stopped: the token to page on from, and the last event already produced. */
 export interface BackfillCheckpoint {
@@ -48,7 +49,7 @@ export async function backfillRoom(
     // A page re-read from a checkpoint taken at the very end of the room starts with produced events.
     const last = checkpoint?.lastEventId;
     if (last !== undefined) {
-      const seenAt = chunk.findIndex((e) => (e as { event_id?: unknown }).event_id === last);
+      const seenAt = chunk.findIndex((e) => eventIdOf(e) === last);
       if (seenAt >= 0) chunk = chunk.slice(seenAt + 1);
     }
     if (chunk.length > 0) {
@@ -61,7 +62,7 @@ export async function backfillRoom(
       events += chunk.length;
     }
     pages += 1;
-    const lastEvent = (chunk.at(-1) as { event_id?: unknown } | undefined)?.event_id;
+    const lastEvent = eventIdOf(chunk.at(-1));
     const next: BackfillCheckpoint = {
       token: page.end ?? checkpoint?.token ?? page.start,
       ...(typeof lastEvent === 'string' ? { lastEventId: lastEvent } : last !== undefined ? { lastEventId: last } : {}),

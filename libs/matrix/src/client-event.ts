@@ -28,6 +28,35 @@ export function parseClientEvent(raw: unknown): ParsedClientEvent {
   return { ok: false, error: z.prettifyError(result.error) };
 }
 
+const LooseEvent = z.looseObject({
+  event_id: z.string().optional().catch(undefined),
+  room_id: z.string().optional().catch(undefined),
+  sender: z.string().optional().catch(undefined),
+  origin_server_ts: z.number().optional().catch(undefined),
+});
+
+/** What can be read of an event that may be malformed: each field where it is well formed. */
+export interface LooseFields {
+  eventId?: string;
+  roomId?: string;
+  sender?: string;
+  /** origin_server_ts, or 0 when the event has none. */
+  ts: number;
+}
+
+/** The one way to read ids, sender and time from an event not (yet) checked as a ClientEvent. */
+export function looseFields(raw: unknown): LooseFields {
+  const parsed = LooseEvent.safeParse(raw);
+  if (!parsed.success) return { ts: 0 };
+  const { event_id: eventId, room_id: roomId, sender, origin_server_ts: ts } = parsed.data;
+  return {
+    ts: ts ?? 0,
+    ...(eventId !== undefined && { eventId }),
+    ...(roomId !== undefined && { roomId }),
+    ...(sender !== undefined && { sender }),
+  };
+}
+
 /** Reads a string field of loosely typed content. */
 export function str(record: Record<string, unknown> | undefined, key: string): string | undefined {
   const value = record?.[key];

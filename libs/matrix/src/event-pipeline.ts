@@ -6,7 +6,7 @@ import {
   type MatrixEventV1,
   type TopicRecord,
 } from '@parley/contracts';
-import { parseClientEvent } from './client-event.ts';
+import { looseFields, parseClientEvent } from './client-event.ts';
 import type { IdentityContext } from './identity.ts';
 import { normaliseEvent } from './normalise.ts';
 import { RoomDirectory } from './room-directory.ts';
@@ -111,9 +111,6 @@ export class EventPipeline {
 }
 
 function deadLetterKey(raw: unknown): string {
-  if (typeof raw === 'object' && raw !== null) {
-    const roomId = (raw as Record<string, unknown>)['room_id'];
-    if (typeof roomId === 'string' && roomId.length > 0) return roomId;
-  }
-  return 'unknown';
+  const { roomId } = looseFields(raw);
+  return roomId !== undefined && roomId.length > 0 ? roomId : 'unknown';
 }

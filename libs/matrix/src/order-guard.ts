@@ -4,6 +4,7 @@ import { HomeserverError, type HomeserverClient } from './appservice/homeserver-
 import { AppserviceInterest } from './appservice/interest.ts';
 import type { RecentActivity } from './catch-up.ts';
 import type { EventPipeline } from './event-pipeline.ts';
+import { looseFields } from './client-event.ts';
 import { eventIdOf, historyBackwards, timestampOf } from './room-history.ts';
 
 export interface OrderGuardOptions {
@@ -222,19 +223,15 @@ interface RoomFirst {
 function firstEventPerRoom(events: readonly unknown[]): RoomFirst[] {
   const byRoom = new Map<string, RoomFirst>();
   for (const event of events) {
-    if (typeof event !== 'object' || event === null) continue;
-    const record = event as Record<string, unknown>;
-    const roomId = record['room_id'];
-    const eventId = record['event_id'];
-    const sender = record['sender'];
-    if (typeof roomId !== 'string' || typeof eventId !== 'string') continue;
+    const { roomId, eventId, sender, ts } = looseFields(event);
+    if (roomId === undefined || eventId === undefined) continue;
     let first = byRoom.get(roomId);
     if (!first) {
-      first = { roomId, eventId, ts: timestampOf(event), senders: [], events: [] };
+      first = { roomId, eventId, ts, senders: [], events: [] };
       byRoom.set(roomId, first);
     }
     first.events.push(event);
-    if (typeof sender === 'string' && !first.senders.includes(sender)) first.senders.push(sender);
+    if (sender !== undefined && !first.senders.includes(sender)) first.senders.push(sender);
   }
   return [...byRoom.values()];
 }

@@ -1,4 +1,5 @@
 import type { HomeserverClient } from './appservice/homeserver-client.ts';
+import { looseFields } from './client-event.ts';
 
 /**
  * A room's events, newest first, read as `reader` page by page (`/messages`, dir=b) from `from` or from
@@ -22,12 +23,10 @@ export async function* historyBackwards(
 }
 
 export function eventIdOf(event: unknown): string | undefined {
-  const id = (event as { event_id?: unknown } | null)?.event_id;
-  return typeof id === 'string' ? id : undefined;
+  return looseFields(event).eventId;
 }
 
 /** origin_server_ts, or 0 when the event has none. */
 export function timestampOf(event: unknown): number {
-  const ts = (event as { origin_server_ts?: unknown } | null)?.origin_server_ts;
-  return typeof ts === 'number' ? ts : 0;
+  return looseFields(event).ts;
 }

@@ -2,7 +2,7 @@ import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import { ephemeralRecord, type EphemeralV1, type MatrixEventV1, type TopicRecord } from '@parley/contracts';
-import { obj, str } from '../client-event.ts';
+import { looseFields, obj, str } from '../client-event.ts';
 import type { EventPipeline } from '../event-pipeline.ts';
 import { errorMessage } from '@parley/service-runtime';
 
@@ -165,10 +165,8 @@ function toEphemeral(raw: unknown, homeserver: string, txnId: string, receivedAt
 export function transactionKey(txnId: string, events: readonly unknown[]): string {
   const hash = createHash('sha256');
   for (const event of events) {
-    const id = typeof event === 'object' && event !== null ? (event as Record<string, unknown>)['event_id'] : undefined;
-    // JSON.stringify(undefined) is undefined at run time despite its declared type.
-    const text = typeof id === 'string' ? id : (JSON.stringify(event) as string | undefined);
-    hash.update(text ?? 'undefined').update('\0');
+    // String(): JSON.stringify(undefined) is undefined at run time despite its declared type.
+    hash.update(looseFields(event).eventId ?? String(JSON.stringify(event))).update('\0');
   }
   return `${txnId}:${hash.digest('hex').slice(0, 16)}`;
 }
