@@ -165,8 +165,9 @@ function toEphemeral(raw: unknown, homeserver: string, txnId: string, receivedAt
 export function transactionKey(txnId: string, events: readonly unknown[]): string {
   const hash = createHash('sha256');
   for (const event of events) {
-    // String(): JSON.stringify(undefined) is undefined at run time despite its declared type.
-    hash.update(looseFields(event).eventId ?? String(JSON.stringify(event))).update('\0');
+    // JSON.stringify(undefined) is undefined at run time despite its declared type.
+    const json = JSON.stringify(event) as string | undefined;
+    hash.update(looseFields(event).eventId ?? json ?? 'undefined').update('\0');
   }
   return `${txnId}:${hash.digest('hex').slice(0, 16)}`;
 }
