@@ -205,7 +205,7 @@ describe('LLM weight tuning on held-out examples', () => {
     expect(Object.values(tuned.scores)).toEqual(Array<number>(5).fill(0.667));
     expect(tuned).toMatchObject({ llm: 0, heldOut: 30 });
 
-    const useless = heldOut.map(({ gold, opinions }) => ({
+    const useless = heldOut.map(({ gold }) => ({
       gold,
       opinions: { examples: sure(gold, 0.6), llm: sure('negative', 0.9) },
     }));
