@@ -6,11 +6,11 @@ import {
   type MatrixEventV1,
   type TopicRecord,
 } from '@parley/contracts';
-import { looseFields, parseClientEvent } from './client-event.ts';
-import type { IdentityContext } from './identity.ts';
-import { normaliseEvent } from './normalise.ts';
-import { RoomDirectory } from './room-directory.ts';
-import type { RoomStateCache } from './room-state-cache.ts';
+import { looseFields, parseClientEvent } from './model/client-event.ts';
+import type { IdentityContext } from './model/identity.ts';
+import { normaliseEvent } from './model/normalise.ts';
+import { RoomDirectory } from './rooms/room-directory.ts';
+import type { RoomStateCache } from './rooms/room-state-cache.ts';
 
 export interface PipelineOptions {
   homeserver: string;

@@ -1,6 +1,6 @@
 import { TOPICS } from '@parley/contracts';
 import { describe, expect, it } from 'vitest';
-import { ActivityCollector, senderOf } from '../src/catch-up.ts';
+import { ActivityCollector, senderOf } from '../src/recovery/catch-up.ts';
 import { DEFAULT_GHOST_RULES, DEFAULT_SIDE_RULE, EventPipeline, RoomStateCache } from '../src/index.ts';
 import { AGENT, CUSTOMER, event } from './fixtures.ts';
 

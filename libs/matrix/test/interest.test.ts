@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppserviceInterest } from '../src/appservice/interest.ts';
+import { AppserviceInterest } from '../src/recovery/interest.ts';
 
 const ghost = '@whatsapp_4915100000001:x';
 const otherGhost = '@whatsapp_4915100000002:x';

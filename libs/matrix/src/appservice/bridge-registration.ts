@@ -1,6 +1,6 @@
 import { errorMessage, parseDocument } from '@parley/service-runtime';
 import { z } from 'zod';
-import type { GhostRule } from '../identity.ts';
+import type { GhostRule } from '../model/identity.ts';
 
 const KNOWN_PROTOCOLS = [
   'whatsapp',

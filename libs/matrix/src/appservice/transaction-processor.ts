@@ -2,7 +2,7 @@ import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import { ephemeralRecord, type EphemeralV1, type MatrixEventV1, type TopicRecord } from '@parley/contracts';
-import { looseFields, obj, str } from '../client-event.ts';
+import { looseFields, obj, str } from '../model/client-event.ts';
 import type { EventPipeline } from '../event-pipeline.ts';
 import { errorMessage } from '@parley/service-runtime';
 

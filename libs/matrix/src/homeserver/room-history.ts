@@ -1,5 +1,5 @@
-import type { HomeserverClient } from './appservice/homeserver-client.ts';
-import { looseFields } from './client-event.ts';
+import type { HomeserverClient } from './homeserver-client.ts';
+import { looseFields } from '../model/client-event.ts';
 
 /**
  * A room's events, newest first, read as `reader` page by page (`/messages`, dir=b) from `from` or from

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseClientEvent, type ClientEvent } from '../client-event.ts';
+import { parseClientEvent, type ClientEvent } from '../model/client-event.ts';
 
 export class HomeserverError extends Error {
   override readonly name = 'HomeserverError';

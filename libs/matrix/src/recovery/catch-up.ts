@@ -1,8 +1,8 @@
-import type { HomeserverClient } from './appservice/homeserver-client.ts';
-import { AppserviceInterest } from './appservice/interest.ts';
-import type { EventSink } from './appservice/transaction-processor.ts';
-import type { EventPipeline } from './event-pipeline.ts';
-import { eventIdOf, historyBackwards, timestampOf } from './room-history.ts';
+import type { HomeserverClient } from '../homeserver/homeserver-client.ts';
+import { AppserviceInterest } from './interest.ts';
+import type { EventSink } from '../appservice/transaction-processor.ts';
+import type { EventPipeline } from '../event-pipeline.ts';
+import { eventIdOf, historyBackwards, timestampOf } from '../homeserver/room-history.ts';
 
 /** What ingest already produced lately: the event ids, and per room a user it may read the room as. */
 export interface RecentActivity {

@@ -1,5 +1,5 @@
-import { BRIDGE_STATE_TYPES, parseBridgeInfo, type BridgeInfo } from './bridge-info.ts';
-import { str, type ClientEvent } from './client-event.ts';
+import { BRIDGE_STATE_TYPES, parseBridgeInfo, type BridgeInfo } from '../model/bridge-info.ts';
+import { str, type ClientEvent } from '../model/client-event.ts';
 import { LRUCache } from 'lru-cache';
 
 /** What Parley knows about a room: enough to tag each event with its channel and sender names. */

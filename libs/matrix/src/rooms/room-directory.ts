@@ -1,10 +1,10 @@
 import { roomStateRecord, type RoomStateV1, type TopicRecord } from '@parley/contracts';
-import type { HomeserverClient } from './appservice/homeserver-client.ts';
-import type { ClientEvent } from './client-event.ts';
+import type { HomeserverClient } from '../homeserver/homeserver-client.ts';
+import type { ClientEvent } from '../model/client-event.ts';
 import { LRUCache } from 'lru-cache';
-import { undecorated } from './decoration.ts';
-import { identifySender, type IdentityContext } from './identity.ts';
-import { roomChannel } from './room-kind.ts';
+import { undecorated } from '../model/decoration.ts';
+import { identifySender, type IdentityContext } from '../model/identity.ts';
+import { roomChannel } from '../model/room-kind.ts';
 import { RoomStateCache, type RoomView } from './room-state-cache.ts';
 
 /** The room record without its publication stamp (updatedAt, updatedBy), which says nothing new. */

@@ -2,7 +2,7 @@ import { type EventKind, type MatrixEventV1, type MessageContent, type Relation 
 import { obj, str, type ClientEvent } from './client-event.ts';
 import { identifySender, type IdentityContext } from './identity.ts';
 import { roomChannel } from './room-kind.ts';
-import type { RoomView } from './room-state-cache.ts';
+import type { RoomView } from '../rooms/room-state-cache.ts';
 
 export interface NormaliseContext {
   homeserver: string;

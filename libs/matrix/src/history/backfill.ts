@@ -1,7 +1,7 @@
-import type { HomeserverClient } from './appservice/homeserver-client.ts';
-import type { EventSink } from './appservice/transaction-processor.ts';
-import type { EventPipeline } from './event-pipeline.ts';
-import { eventIdOf } from './room-history.ts';
+import type { HomeserverClient } from '../homeserver/homeserver-client.ts';
+import type { EventSink } from '../appservice/transaction-processor.ts';
+import type { EventPipeline } from '../event-pipeline.ts';
+import { eventIdOf } from '../homeserver/room-history.ts';
 
 /** Where a room's backfill stopped: the token to page on from, and the last event already produced. */
 export interface BackfillCheckpoint {

@@ -1,11 +1,11 @@
 import type { TopicRecord } from '@parley/contracts';
 import type { Logger } from 'pino';
-import { HomeserverError, type HomeserverClient } from './appservice/homeserver-client.ts';
-import { AppserviceInterest } from './appservice/interest.ts';
+import { HomeserverError, type HomeserverClient } from '../homeserver/homeserver-client.ts';
+import { AppserviceInterest } from './interest.ts';
 import type { RecentActivity } from './catch-up.ts';
-import type { EventPipeline } from './event-pipeline.ts';
-import { looseFields } from './client-event.ts';
-import { eventIdOf, historyBackwards, timestampOf } from './room-history.ts';
+import type { EventPipeline } from '../event-pipeline.ts';
+import { looseFields } from '../model/client-event.ts';
+import { eventIdOf, historyBackwards, timestampOf } from '../homeserver/room-history.ts';
 
 export interface OrderGuardOptions {
   client: HomeserverClient;

@@ -1,5 +1,5 @@
 import { MATRIX_CHANNEL, type Channel, type RoomKind } from '@parley/contracts';
-import type { RoomView } from './room-state-cache.ts';
+import type { RoomView } from '../rooms/room-state-cache.ts';
 
 const NOT_CONVERSATIONS = new Set<RoomKind>([
   'space',
