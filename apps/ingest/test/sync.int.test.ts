@@ -8,6 +8,8 @@ const entry = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 describe('ingest in client-sync mode (real Synapse, real Kafka)', () => {
   it('produces new events of joined rooms and resumes from the stored since-token after a restart', async () => {
     const kafka = await startKafka();
+    // Only what this test produces: the shared events topic holds every earlier test's events.
+    const from = await kafka.endOffsets(TOPICS.matrixEvents);
     const synapse = await startSynapse();
     const watcher = await synapse.registerUser('watcher');
     const customer = await synapse.registerUser('customer');
@@ -46,8 +48,11 @@ describe('ingest in client-sync mode (real Synapse, real Kafka)', () => {
     let ingest = await start();
     await untilReady(ingest);
     const live = [await say('first'), await say('second')];
-    await kafka.collect(TOPICS.matrixEvents, (all) =>
-      live.every((id) => all.some((r) => (r.value as MatrixEventV1).eventId === id)),
+    await kafka.collect(
+      TOPICS.matrixEvents,
+      (all) => live.every((id) => all.some((r) => (r.value as MatrixEventV1).eventId === id)),
+      undefined,
+      { from },
     );
     expect(await ingest.stop('SIGTERM')).toBe(0);
 
@@ -56,8 +61,11 @@ describe('ingest in client-sync mode (real Synapse, real Kafka)', () => {
     await untilReady(ingest);
     const marker = await say(uniqueName('marker'));
     const expected = [...live, ...whileDown, marker];
-    const records = await kafka.collect(TOPICS.matrixEvents, (all) =>
-      all.some((r) => (r.value as MatrixEventV1).eventId === marker),
+    const records = await kafka.collect(
+      TOPICS.matrixEvents,
+      (all) => all.some((r) => (r.value as MatrixEventV1).eventId === marker),
+      undefined,
+      { from },
     );
     expect(await ingest.stop('SIGTERM')).toBe(0);
 

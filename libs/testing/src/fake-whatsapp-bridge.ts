@@ -3,6 +3,7 @@ import { matrixRequest, MatrixRequestError, type AppserviceRegistration, type Te
 
 type MatrixRequest = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => Promise<T>;
 import { uniqueName } from './unique.ts';
+import { waitFor } from './wait.ts';
 
 /**
  * Imitates mautrix-whatsapp against a real Synapse: an appservice with an exclusive ghost namespace
@@ -79,9 +80,23 @@ export class FakeWhatsappBridge {
       if (!(error instanceof MatrixRequestError && error.status === 400)) throw error;
     });
     const userId = this.ghost(phone);
-    await this.as(userId, 'PUT', `/_matrix/client/v3/profile/${encodeURIComponent(userId)}/displayname`, {
-      displayname: displayName,
-    });
+    // Synapse 1.163 answers 500 ("Expected at most one task to cancel" in _update_join_states) when a user
+    // whose earlier profile change is still being copied into its rooms changes it again: a ghost reused
+    // across runs on the same homeserver is in many rooms. The bridge tries again, as a real one would.
+    await waitFor(
+      `the display name of ${userId}`,
+      () =>
+        this.as(userId, 'PUT', `/_matrix/client/v3/profile/${encodeURIComponent(userId)}/displayname`, {
+          displayname: displayName,
+        }).then(
+          () => true,
+          (error: unknown) => {
+            if (error instanceof MatrixRequestError && error.status === 500) return undefined;
+            throw error;
+          },
+        ),
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
     return userId;
   }
 

@@ -14,9 +14,24 @@ export interface TestKafka {
    * Reads a topic from the beginning (in a fresh consumer group) until `done` says the records seen
    * so far suffice, or fails after the timeout. Records come in partition order.
    */
-  collect(topic: string, done: (records: ConsumedRecord[]) => boolean, timeoutMs?: number): Promise<ConsumedRecord[]>;
+  collect(
+    topic: string,
+    done: (records: ConsumedRecord[]) => boolean,
+    timeoutMs?: number,
+    options?: { from?: PartitionOffset[] },
+  ): Promise<ConsumedRecord[]>;
+  /**
+   * Where each partition of a topic ends now: pass it to `collect` as `from` to read only what comes
+   * after (a shared topic of a long-lived test broker grows with every run).
+   */
+  endOffsets(topic: string): Promise<PartitionOffset[]>;
   /** Waits until `groupId` has committed every partition of `topic` up to its end (empty ones count as done). */
   waitForCommitted(groupId: string, topic: string, timeoutMs?: number): Promise<void>;
+}
+
+export interface PartitionOffset {
+  partition: number;
+  offset: string;
 }
 
 export interface ConsumedRecord {
@@ -62,8 +77,15 @@ export async function startKafka(instance?: string): Promise<TestKafka> {
       );
       return topic;
     },
-    async collect(topic, done, timeoutMs = 60_000) {
-      const consumer = client().consumer({ groupId: uniqueName('collect') });
+    async collect(topic, done, timeoutMs = 60_000, options = {}) {
+      const groupId = uniqueName('collect');
+      if (options.from) {
+        // A new group starts where its committed offsets are: the given ones.
+        const admin = client().admin();
+        await admin.connect();
+        await admin.setOffsets({ groupId, topic, partitions: options.from }).finally(() => admin.disconnect());
+      }
+      const consumer = client().consumer({ groupId });
       const records: ConsumedRecord[] = [];
       await consumer.connect();
       try {
@@ -97,6 +119,15 @@ export async function startKafka(instance?: string): Promise<TestKafka> {
         await consumer.disconnect();
       }
       return records;
+    },
+    async endOffsets(topic) {
+      const admin = client().admin();
+      await admin.connect();
+      try {
+        return (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.high }));
+      } finally {
+        await admin.disconnect();
+      }
     },
     async waitForCommitted(groupId, topic, timeoutMs = 90_000) {
       const admin = client().admin();
