@@ -17,7 +17,8 @@ import { classifierSettings } from './settings.ts';
 export const classifierService: ServiceDefinition<typeof classifierSettings> = {
   name: 'classifier',
   settings: classifierSettings,
-  wire: async ({ config, logger, readiness, metrics }) => {
+  wire: async (context) => {
+    const { config, logger, readiness, metrics } = context;
     const ollamaSeconds = new Histogram({
       name: 'parley_ollama_request_seconds',
       help: 'Duration of Ollama LLM calls that answered (chat, or one label-scoring step)',
@@ -78,40 +79,33 @@ export const classifierService: ServiceDefinition<typeof classifierSettings> = {
     });
 
     const worker = new KafkaWorker({
-      settings: config,
-      logger,
-      readiness,
-      registry: metrics,
-      input: {
-        topic: config.PARLEY_INPUT_TOPIC,
-        groupId: config.PARLEY_KAFKA_GROUP_ID,
-        consume: {
-          kind: 'ordered',
-          concurrency: config.PARLEY_CLASSIFIER_CONCURRENCY,
-          handle: async (message, partition, heartbeat) => {
-            const parsed = parseJson(message.value?.toString(), MatrixEventV1);
-            if (!parsed.success) {
-              outcomes.inc({ outcome: 'dead_letter' });
-              return [
-                kafkaInputDeadLetter({
-                  topic: config.PARLEY_DLQ_TOPIC,
-                  producer: 'parley/classifier',
-                  stage: 'classifier',
-                  reason: 'invalid_input',
-                  error: `not a normalised Matrix event (matrix-event.v1): ${parsed.error}`,
-                  input: {
-                    topic: config.PARLEY_INPUT_TOPIC,
-                    partition,
-                    offset: message.offset,
-                    raw: message.value?.toString() ?? null,
-                  },
-                }),
-              ];
-            }
-            const records = await classifyWaitingForBackend(parsed.data, heartbeat);
-            outcomes.inc({ outcome: outcomeOf(records, config.PARLEY_DLQ_TOPIC) });
-            return records;
-          },
+      ...context,
+      consume: {
+        kind: 'ordered',
+        concurrency: config.PARLEY_CLASSIFIER_CONCURRENCY,
+        handle: async (message, partition, heartbeat) => {
+          const parsed = parseJson(message.value?.toString(), MatrixEventV1);
+          if (!parsed.success) {
+            outcomes.inc({ outcome: 'dead_letter' });
+            return [
+              kafkaInputDeadLetter({
+                topic: config.PARLEY_DLQ_TOPIC,
+                producer: 'parley/classifier',
+                stage: 'classifier',
+                reason: 'invalid_input',
+                error: `not a normalised Matrix event (matrix-event.v1): ${parsed.error}`,
+                input: {
+                  topic: config.PARLEY_INPUT_TOPIC,
+                  partition,
+                  offset: message.offset,
+                  raw: message.value?.toString() ?? null,
+                },
+              }),
+            ];
+          }
+          const records = await classifyWaitingForBackend(parsed.data, heartbeat);
+          outcomes.inc({ outcome: outcomeOf(records, config.PARLEY_DLQ_TOPIC) });
+          return records;
         },
       },
     });

@@ -1,16 +1,14 @@
 import { classificationSettings } from '@parley/classification';
 import { TOPICS } from '@parley/contracts';
-import { kafkaSettings } from '@parley/kafka';
+import { consumerSettings, kafkaSettings } from '@parley/kafka';
 import { setting } from '@parley/service-runtime';
 import { z } from 'zod';
 
 export const classifierSettings = {
   ...kafkaSettings('parley-classifier'),
-  /** Topic names; the defaults are the documented contract. Override to run a second classifier. */
-  PARLEY_INPUT_TOPIC: z.string().min(1).default(TOPICS.matrixEvents),
+  ...consumerSettings(TOPICS.matrixEvents, 'parley-classifier'),
   PARLEY_OUTPUT_TOPIC: z.string().min(1).default(TOPICS.classifications),
   PARLEY_DLQ_TOPIC: z.string().min(1).default(TOPICS.classificationsDlq),
-  PARLEY_KAFKA_GROUP_ID: z.string().min(1).default('parley-classifier'),
   /** Backend, models, taxonomy, example store, parts and thresholds: see libs/classification. */
   ...classificationSettings,
   /** Messages classified at once; match Ollama's OLLAMA_NUM_PARALLEL. */

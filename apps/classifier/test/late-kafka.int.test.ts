@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { ClassificationV1 } from '@parley/contracts';
-import { readinessOf, sampleMatrixEvent, startBeforeKafka, startKafka, uniqueName, waitFor } from '@parley/testing';
+import { sampleMatrixEvent, startBeforeKafka, startKafka, uniqueName } from '@parley/testing';
 import { describe, expect, it } from 'vitest';
 
 const entry = fileURLToPath(new URL('../src/main.ts', import.meta.url));
@@ -13,7 +13,11 @@ describe('classifier started before Kafka (real Kafka behind a port that opens l
       output: await kafka.createTopic('late-classifications', 2),
       dlq: await kafka.createTopic('late-classifications-dlq', 1),
     };
-    const { service, kafka: late } = await startBeforeKafka(entry, kafka.brokers, {
+    const {
+      service,
+      kafka: late,
+      untilKafkaReady,
+    } = await startBeforeKafka(entry, kafka.brokers, {
       PARLEY_KAFKA_GROUP_ID: uniqueName('late-classifier'),
       PARLEY_KAFKA_CREATE_TOPICS: 'false',
       PARLEY_INPUT_TOPIC: topics.input,
@@ -40,11 +44,7 @@ describe('classifier started before Kafka (real Kafka behind a port that opens l
         message: { eventId: event.eventId },
         intent: { label: 'refund' },
       });
-      const ready = await waitFor('/readyz to say the classifier consumes', async () => {
-        const { body } = await readinessOf(service);
-        return body.dependencies['kafka']?.ready ? body : undefined;
-      });
-      expect(ready.dependencies['kafka']?.detail).toBe('consuming');
+      expect((await untilKafkaReady()).dependencies['kafka']?.detail).toBe('consuming');
     } finally {
       const code = await service.stop('SIGTERM');
       await late.close();

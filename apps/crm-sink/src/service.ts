@@ -1,7 +1,7 @@
 import { RoomStateV1, type TopicRecord } from '@parley/contracts';
 import { CrmPlanner, CrmSync, ROOM_KEY_PREFIX, type RoomMemory } from '@parley/crm';
 import { CompactedTopicMap, KafkaWorker, TopicFollower, type WorkerContext } from '@parley/kafka';
-import type { ServiceDefinition } from '@parley/service-runtime';
+import { errorMessage, type ServiceDefinition } from '@parley/service-runtime';
 import { DataModelPermissionError } from '@parley/twenty';
 import { Counter } from 'prom-client';
 import { crmSinkSettings } from './settings.ts';
@@ -11,7 +11,8 @@ import { followUpsFromSettings, targetFromSettings } from './target-from-setting
 export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
   name: 'crm-sink',
   settings: crmSinkSettings,
-  wire: async ({ config, logger, readiness, metrics }) => {
+  wire: async (context) => {
+    const { config, logger, readiness, metrics } = context;
     const stop = new AbortController();
     const requests = new Counter({
       name: 'parley_crm_requests_total',
@@ -39,33 +40,26 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
     let sync: CrmSync | undefined;
     let lastInputAt = 0;
     const worker = new KafkaWorker({
-      settings: config,
-      logger,
-      readiness,
-      registry: metrics,
-      input: {
-        topic: config.PARLEY_INPUT_TOPIC,
-        groupId: config.PARLEY_KAFKA_GROUP_ID,
-        consume: {
-          kind: 'batch',
-          maxBatch: config.PARLEY_CRM_BATCH,
-          minBytes: config.PARLEY_KAFKA_MIN_BYTES,
-          maxWaitTimeInMs: config.PARLEY_KAFKA_MAX_WAIT_MS,
-          handle: (messages, partition, heartbeat) => {
-            lastInputAt = Date.now();
-            if (!sync) throw new Error('consuming before the CRM sync was built');
-            return sync.handle(
-              messages.map((m) => ({ value: m.value, partition, offset: m.offset })),
-              heartbeat,
-            );
-          },
+      ...context,
+      consume: {
+        kind: 'batch',
+        maxBatch: config.PARLEY_CRM_BATCH,
+        minBytes: config.PARLEY_KAFKA_MIN_BYTES,
+        maxWaitTimeInMs: config.PARLEY_KAFKA_MAX_WAIT_MS,
+        handle: (messages, partition, heartbeat) => {
+          lastInputAt = Date.now();
+          if (!sync) throw new Error('consuming before the CRM sync was built');
+          return sync.handle(
+            messages.map((m) => ({ value: m.value, partition, offset: m.offset })),
+            heartbeat,
+          );
         },
       },
       beforeConsuming: async ({ kafka }) => {
         try {
           sync = await startSync(kafka);
         } catch (error) {
-          readiness.report('crm', false, `could not start: ${error instanceof Error ? error.message : String(error)}`);
+          readiness.report('crm', false, `could not start: ${errorMessage(error)}`);
           throw error;
         }
       },

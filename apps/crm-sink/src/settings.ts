@@ -1,15 +1,14 @@
 import { TOPICS } from '@parley/contracts';
-import { kafkaSettings } from '@parley/kafka';
+import { consumerSettings, kafkaSettings } from '@parley/kafka';
 import { setting } from '@parley/service-runtime';
 import { z } from 'zod';
 
 export const crmSinkSettings = {
   ...kafkaSettings('parley-crm-sink'),
-  PARLEY_INPUT_TOPIC: z.string().min(1).default(TOPICS.classifications),
+  ...consumerSettings(TOPICS.classifications, 'parley-crm-sink'),
   PARLEY_ROOMS_TOPIC: z.string().min(1).default(TOPICS.matrixRooms),
   PARLEY_STATE_TOPIC: z.string().min(1).default(TOPICS.crmSinkState),
   PARLEY_DLQ_TOPIC: z.string().min(1).default(TOPICS.crmSinkDlq),
-  PARLEY_KAFKA_GROUP_ID: z.string().min(1).default('parley-crm-sink'),
   /** Classifications written per CRM batch at most: bigger batches mean fewer Twenty requests per message. */
   PARLEY_CRM_BATCH: setting.positiveInt(1000),
   /** The broker holds a fetch until this many bytes are there or the wait is over, so batches fill up. */

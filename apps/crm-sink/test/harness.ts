@@ -66,8 +66,3 @@ export async function produce(
 export function waitForCommitted(kafka: TestKafka, groupId: string, topic: string, timeoutMs = 90_000) {
   return kafka.waitForCommitted(groupId, topic, timeoutMs);
 }
-
-export async function readiness(sink: ServiceProcess): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${sink.url}/readyz`);
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}

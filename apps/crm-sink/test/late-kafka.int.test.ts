@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { readinessOf, sampleLabel, startBeforeKafka, startKafka, waitFor } from '@parley/testing';
+import { sampleLabel, startBeforeKafka, startKafka, waitFor } from '@parley/testing';
 import { describe, expect, it } from 'vitest';
 import { entry, produce, sinkEnv, sinkTopics } from './harness.ts';
 
@@ -9,7 +9,7 @@ describe('crm-sink started before Kafka (real Kafka behind a port that opens lat
     const topics = await sinkTopics(kafka);
     const env = sinkEnv(kafka, topics, {});
     const ndjson = env['PARLEY_NDJSON_PATH'] ?? '';
-    const { service, kafka: late } = await startBeforeKafka(entry, kafka.brokers, env);
+    const { service, kafka: late, untilKafkaReady } = await startBeforeKafka(entry, kafka.brokers, env);
     try {
       const label = sampleLabel({ roomId: '!late:parley.test', eventId: '$late-1', from: { phone: '+4915100000001' } });
       await produce(kafka, topics.input, [label]);
@@ -23,11 +23,7 @@ describe('crm-sink started before Kafka (real Kafka behind a port that opens lat
         { timeoutMs: 90_000 },
       );
       expect(written).toContain('"kind":"message"');
-      const ready = await waitFor('/readyz to say the sink consumes', async () => {
-        const { body } = await readinessOf(service);
-        return body.ready ? body : undefined;
-      });
-      expect(ready.dependencies['kafka']?.detail).toBe('consuming');
+      expect((await untilKafkaReady()).dependencies['kafka']?.detail).toBe('consuming');
     } finally {
       const code = await service.stop('SIGTERM');
       await late.close();

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { DeadLetterV1, type ClassificationV1, type RoomStateV1 } from '@parley/contracts';
 import {
+  readinessOf,
   runServiceToExit,
   sampleLabel,
   sampleRetraction,
@@ -11,16 +12,7 @@ import {
 } from '@parley/testing';
 import { startContractServer, type ContractServer } from '@parley/twenty-contract-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  entry,
-  produce,
-  readiness,
-  sinkEnv,
-  sinkTopics,
-  startSink,
-  waitForCommitted,
-  type SinkTopics,
-} from './harness.ts';
+import { entry, produce, sinkEnv, sinkTopics, startSink, waitForCommitted, type SinkTopics } from './harness.ts';
 
 const KEY = 'sink-test-key';
 
@@ -177,7 +169,7 @@ describe('crm-sink (real Kafka, Twenty contract server)', () => {
     expect(twenty.records('person')).toHaveLength(10);
     // The storm's eight, and not one from the throttler itself.
     expect(twenty.requests.filter((r) => r.status === 429)).toHaveLength(8);
-    expect((await readiness(sink)).status).toBe(200);
+    expect((await readinessOf(sink)).status).toBe(200);
   }, 300_000);
 
   it('links every message and task to its own person when new and existing people share a batch', async () => {
@@ -289,7 +281,7 @@ describe('crm-sink (real Kafka, Twenty contract server)', () => {
     await produce(kafka, topics.input, conversations(2, 2, '2026-11-09'));
     await waitForCommitted(kafka, env.PARLEY_KAFKA_GROUP_ID ?? '', topics.input);
     expect(twenty.records('chatMessage')).toHaveLength(6);
-    const report = await readiness(sink);
+    const report = await readinessOf(sink);
     expect(report.status).toBe(200);
     expect(JSON.stringify(report.body)).toContain('lacks the Data model permission');
     expect(JSON.stringify(sink.logs)).toContain('GET /rest/metadata/objects');
@@ -303,7 +295,7 @@ describe('crm-sink (real Kafka, Twenty contract server)', () => {
     const ready = await waitFor(
       'readyz to report the rejected key',
       async () => {
-        const report = await readiness(sink);
+        const report = await readinessOf(sink);
         return JSON.stringify(report.body).includes('rejected the credentials') ? report : undefined;
       },
       { timeoutMs: 60_000 },

@@ -25,10 +25,10 @@ export function kafkaOutput(
 ): KafkaOutput {
   let connectedBefore = false;
   const worker = new KafkaWorker({
-    settings: config,
+    config,
     logger,
     readiness,
-    ...(registry && { registry }),
+    ...(registry && { metrics: registry }),
     // A homeserver retrying its transactions is waiting on this: come back quickly.
     retry: { minTimeoutMs: 500, maxTimeoutMs: 2_000 },
     beforeConsuming: async () => {

@@ -284,10 +284,11 @@ export class HybridBackend implements ClassifierBackend {
     head: SoftmaxHead | undefined,
   ): Partial<Record<PartName, Map<string, number>>> {
     if (!readable) return {};
-    const lexicon = task === 'sentiment' ? vaderDistribution(vaderCompound(text)) : this.keywords.distribution(text);
     return {
       ...(vector && head && { examples: head.predict(vector) }),
-      ...(this.options.lexicon && { lexicon }),
+      ...(this.options.lexicon && {
+        lexicon: task === 'sentiment' ? vaderDistribution(vaderCompound(text)) : this.keywords.distribution(text),
+      }),
     };
   }
 

@@ -9,5 +9,5 @@ export { runBatchConsumer, type BatchConsumerOptions } from './batch-consumer.ts
 export { runOrderedConsumer, type Handler, type OrderedConsumerOptions } from './ordered-consumer.ts';
 export { inConsumerSpan, traceContextOf, withTraceContext } from './tracing.ts';
 export { createKafkaMetrics, lagAfter, type KafkaMetrics } from './metrics.ts';
-export { kafkaSettings, type KafkaSettings } from './settings.ts';
+export { consumerSettings, kafkaSettings, type ConsumerSettings, type KafkaSettings } from './settings.ts';
 export { KafkaWorker, type Consumption, type KafkaWorkerOptions, type WorkerContext } from './worker.ts';

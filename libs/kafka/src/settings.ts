@@ -19,3 +19,14 @@ export function kafkaSettings(clientId: string) {
 }
 
 export type KafkaSettings = z.output<z.ZodObject<ReturnType<typeof kafkaSettings>>>;
+
+/** A consuming worker's input topic (the contract's topic by default) and consumer group. */
+export function consumerSettings(inputTopic: string, groupId: string) {
+  return {
+    /** Override to run a second consumer of another topic, e.g. a second classifier. */
+    PARLEY_INPUT_TOPIC: z.string().min(1).default(inputTopic),
+    PARLEY_KAFKA_GROUP_ID: z.string().min(1).default(groupId),
+  };
+}
+
+export type ConsumerSettings = z.output<z.ZodObject<ReturnType<typeof consumerSettings>>>;

@@ -1,14 +1,13 @@
 import { topicDefinitions } from '@parley/contracts';
-import type { Logger, Readiness } from '@parley/service-runtime';
+import { backoff, errorMessage, retryUntilDone, type Logger, type Readiness } from '@parley/service-runtime';
 import type { Consumer, Kafka } from 'kafkajs';
-import pRetry from 'p-retry';
 import type { Registry } from 'prom-client';
 import { runBatchConsumer, type BatchConsumerOptions } from './batch-consumer.ts';
 import { createKafkaClient } from './client.ts';
 import { createKafkaMetrics, type KafkaMetrics } from './metrics.ts';
 import { runOrderedConsumer, type Handler } from './ordered-consumer.ts';
 import { AcknowledgedProducer } from './producer.ts';
-import type { KafkaSettings } from './settings.ts';
+import type { ConsumerSettings, KafkaSettings } from './settings.ts';
 import { reachCluster, type TopicSpec } from './topics.ts';
 
 /** What a worker's own start-up and handlers may use once Kafka answers. */
@@ -29,8 +28,7 @@ export type Consumption =
       maxWaitTimeInMs?: number;
     };
 
-export interface KafkaWorkerOptions {
-  settings: KafkaSettings;
+interface CommonOptions {
   /**
    * Created when `PARLEY_KAFKA_CREATE_TOPICS` is on (existing topics are left alone); by default
    * Parley's topics as the contracts define them, with `PARLEY_KAFKA_PARTITIONS`.
@@ -39,9 +37,7 @@ export interface KafkaWorkerOptions {
   logger: Logger;
   readiness: Readiness;
   /** The service's registry: produced, consumed and lag metrics of the worker go there. */
-  registry?: Registry;
-  /** The input; absent for a producer-only worker. */
-  input?: { topic: string; groupId: string; consume: Consumption };
+  metrics?: Registry;
   /**
    * Runs each time Kafka answers (at start and after `reconnect`), before consuming: restore state from
    * a compacted topic, bootstrap a downstream. A failure is retried with the connection, and nothing is
@@ -51,6 +47,13 @@ export interface KafkaWorkerOptions {
   /** Backoff between attempts to reach Kafka. */
   retry?: { minTimeoutMs: number; maxTimeoutMs: number };
 }
+
+/**
+ * A service's context spreads into these (`new KafkaWorker({ ...context, consume })`): its validated
+ * settings as `config`, and with `consume` the input topic and group from `consumerSettings`.
+ */
+export type KafkaWorkerOptions = CommonOptions &
+  ({ config: KafkaSettings; consume?: undefined } | { config: KafkaSettings & ConsumerSettings; consume: Consumption });
 
 /**
  * The life of a Kafka worker: reach Kafka (retrying forever, with `/readyz` saying why not), create its
@@ -70,18 +73,18 @@ export class KafkaWorker {
 
   constructor(options: KafkaWorkerOptions) {
     this.options = options;
-    const { settings, logger, readiness } = options;
+    const { config: settings, logger, readiness } = options;
     this.kafka = createKafkaClient({
       brokers: settings.PARLEY_KAFKA_BROKERS,
       clientId: settings.PARLEY_KAFKA_CLIENT_ID,
       logger,
     });
-    this.metrics = options.registry && createKafkaMetrics(options.registry);
+    this.metrics = options.metrics && createKafkaMetrics(options.metrics);
     this.producer = new AcknowledgedProducer(this.kafka, {
       timeoutMs: settings.PARLEY_PUBLISH_TIMEOUT_MS,
       ...(this.metrics && { metrics: this.metrics }),
       // Without input, publishing is the worker's whole use of Kafka: its failures are the readiness.
-      ...(!options.input && {
+      ...(!options.consume && {
         onConnectionChange: (connected: boolean, detail: string) => {
           readiness.report('kafka', connected, detail);
         },
@@ -109,7 +112,7 @@ export class KafkaWorker {
     this.running = this.startWithRetry();
   }
 
-  /** Stops reaching for Kafka (an attempt under way is abandoned); what is connected stays connected. */
+  /** Stops reaching for Kafka (an attempt under way finishes first); what is connected stays connected. */
   async halt(): Promise<void> {
     this.stop.abort();
     await this.running?.catch(() => undefined);
@@ -123,24 +126,21 @@ export class KafkaWorker {
   }
 
   private async startWithRetry(): Promise<void> {
-    const { readiness, logger, settings } = this.options;
+    const { readiness, logger, config: settings } = this.options;
     const brokers = settings.PARLEY_KAFKA_BROKERS.join(',');
     this.attempting = true;
     let failures = 0;
     try {
-      await pRetry(() => this.attempt(), {
-        retries: Number.POSITIVE_INFINITY,
-        minTimeout: this.options.retry?.minTimeoutMs ?? 500,
-        maxTimeout: this.options.retry?.maxTimeoutMs ?? 10_000,
-        randomize: true,
-        signal: this.stop.signal,
-        onFailedAttempt: ({ error, attemptNumber }) => {
-          failures = attemptNumber;
-          readiness.report('kafka', false, `waiting for Kafka at ${brokers}: ${error.message}`);
-          if (attemptNumber === 1 || attemptNumber % 10 === 0)
-            logger.warn({ err: error, attempt: attemptNumber }, 'Kafka not usable yet; retrying');
+      // The same retry as every dependency a worker waits for (service-runtime), here without a
+      // keep-alive: nothing is consumed yet.
+      await retryUntilDone(() => this.attempt(), {
+        stopping: () => this.stopping,
+        delayMs: backoff(this.options.retry?.minTimeoutMs ?? 500, this.options.retry?.maxTimeoutMs ?? 10_000),
+        onFailure: (error, attempt) => {
+          failures = attempt + 1;
+          readiness.report('kafka', false, `waiting for Kafka at ${brokers}: ${errorMessage(error)}`);
+          if (attempt % 10 === 0) logger.warn({ err: error, attempt: failures }, 'Kafka not usable yet; retrying');
         },
-        shouldRetry: () => !this.stopping,
       });
       if (failures > 0) logger.info({ failures }, 'Kafka reachable');
     } catch (error) {
@@ -152,20 +152,20 @@ export class KafkaWorker {
   }
 
   private async attempt(): Promise<void> {
-    const { settings, logger, readiness, input } = this.options;
+    const { config: settings, logger, readiness } = this.options;
     const topics = this.options.topics ?? topicDefinitions(settings.PARLEY_KAFKA_PARTITIONS);
     const created = await reachCluster(this.kafka, settings.PARLEY_KAFKA_CREATE_TOPICS, topics);
     if (created.length > 0) logger.info({ topics: created }, 'created topics');
     await this.producer.connect();
     await this.options.beforeConsuming?.({ kafka: this.kafka, producer: this.producer });
-    if (!input) {
+    if (!this.options.consume) {
       readiness.report('kafka', true, 'connected');
       return;
     }
     await this.consumer?.disconnect();
-    const consume = input.consume;
+    const { consume, config } = this.options;
     const consumer = this.kafka.consumer({
-      groupId: input.groupId,
+      groupId: config.PARLEY_KAFKA_GROUP_ID,
       allowAutoTopicCreation: false,
       ...(consume.kind === 'batch' && consume.minBytes !== undefined && { minBytes: consume.minBytes }),
       ...(consume.kind === 'batch' &&
@@ -180,13 +180,13 @@ export class KafkaWorker {
       // kafkajs restarts after a retriable crash by itself; after any other, start over.
       if (!event.payload.restart && !this.stopping) {
         logger.error({ err: event.payload.error }, 'consumer stopped; reconnecting');
-        this.running = this.startWithRetry();
+        this.reconnect();
       }
     });
     await consumer.connect();
     const common = {
       consumer,
-      topic: input.topic,
+      topic: config.PARLEY_INPUT_TOPIC,
       publish: (records: Parameters<AcknowledgedProducer['publish']>[0]) => this.producer.publish(records),
       ...(this.metrics && { metrics: this.metrics }),
     };

@@ -76,7 +76,7 @@ describe('OrderGuard (injected clock and activity)', () => {
     order.recoveryStarted();
     await Promise.all([order.predecessors([event('$1', 10 * MINUTE)]), order.predecessors([event('$2', 10 * MINUTE)])]);
     expect(loads).toEqual([5 * MINUTE]);
-    // A second recovery before the first was armed keeps the earlier start.
+    // Another recovery reads back again, from no later than the earlier start.
     order.recoveryStarted();
     await order.arm();
     expect(loads).toEqual([5 * MINUTE, 5 * MINUTE]);

@@ -3,7 +3,7 @@ import { spawnService, type ServiceProcess } from './service-process.ts';
 import { tcpProxy, type TcpProxy } from './tcp-proxy.ts';
 import { waitFor } from './wait.ts';
 
-interface Readiness {
+export interface Readiness {
   ready: boolean;
   dependencies: Record<string, { ready: boolean; detail: string }>;
 }
@@ -22,7 +22,7 @@ export async function startBeforeKafka(
   entry: string,
   brokers: readonly string[],
   env: Record<string, string>,
-): Promise<{ service: ServiceProcess; kafka: TcpProxy }> {
+): Promise<{ service: ServiceProcess; kafka: TcpProxy; untilKafkaReady: () => Promise<Readiness> }> {
   const [host = '127.0.0.1', port = '9092'] = (brokers[0] ?? '').split(':');
   const kafka = await tcpProxy({ host, port: Number(port) });
   const service = await spawnService({
@@ -36,5 +36,10 @@ export async function startBeforeKafka(
   expect(waiting.status).toBe(503);
   expect(waiting.body.dependencies['kafka']).toMatchObject({ ready: false });
   expect(waiting.body.dependencies['kafka']?.detail).toContain(`127.0.0.1:${kafka.port}`);
-  return { service, kafka };
+  const untilKafkaReady = () =>
+    waitFor('/readyz to say Kafka is ready', async () => {
+      const { body } = await readinessOf(service);
+      return body.dependencies['kafka']?.ready ? body : undefined;
+    });
+  return { service, kafka, untilKafkaReady };
 }
