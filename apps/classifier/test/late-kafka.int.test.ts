@@ -17,6 +17,7 @@ describe('classifier started before Kafka (real Kafka behind a port that opens l
       service,
       kafka: late,
       untilKafkaReady,
+      stop,
     } = await startBeforeKafka(entry, kafka.brokers, {
       PARLEY_KAFKA_GROUP_ID: uniqueName('late-classifier'),
       PARLEY_KAFKA_CREATE_TOPICS: 'false',
@@ -46,9 +47,7 @@ describe('classifier started before Kafka (real Kafka behind a port that opens l
       });
       expect((await untilKafkaReady()).dependencies['kafka']?.detail).toBe('consuming');
     } finally {
-      const code = await service.stop('SIGTERM');
-      await late.close();
-      expect(code, service.stderr()).toBe(0);
+      expect(await stop(), service.stderr()).toBe(0);
     }
   }, 180_000);
 });

@@ -9,7 +9,7 @@ describe('crm-sink started before Kafka (real Kafka behind a port that opens lat
     const topics = await sinkTopics(kafka);
     const env = sinkEnv(kafka, topics, {});
     const ndjson = env['PARLEY_NDJSON_PATH'] ?? '';
-    const { service, kafka: late, untilKafkaReady } = await startBeforeKafka(entry, kafka.brokers, env);
+    const { service, kafka: late, untilKafkaReady, stop } = await startBeforeKafka(entry, kafka.brokers, env);
     try {
       const label = sampleLabel({ roomId: '!late:parley.test', eventId: '$late-1', from: { phone: '+4915100000001' } });
       await produce(kafka, topics.input, [label]);
@@ -25,9 +25,7 @@ describe('crm-sink started before Kafka (real Kafka behind a port that opens lat
       expect(written).toContain('"kind":"message"');
       expect((await untilKafkaReady()).dependencies['kafka']?.detail).toBe('consuming');
     } finally {
-      const code = await service.stop('SIGTERM');
-      await late.close();
-      expect(code, service.stderr()).toBe(0);
+      expect(await stop(), service.stderr()).toBe(0);
     }
   }, 180_000);
 });

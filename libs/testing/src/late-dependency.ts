@@ -22,7 +22,13 @@ export async function startBeforeKafka(
   entry: string,
   brokers: readonly string[],
   env: Record<string, string>,
-): Promise<{ service: ServiceProcess; kafka: TcpProxy; untilKafkaReady: () => Promise<Readiness> }> {
+): Promise<{
+  service: ServiceProcess;
+  kafka: TcpProxy;
+  untilKafkaReady: () => Promise<Readiness>;
+  /** SIGTERM to the service, then the proxy closed; the service's exit code. */
+  stop: () => Promise<number | null>;
+}> {
   const [host = '127.0.0.1', port = '9092'] = (brokers[0] ?? '').split(':');
   const kafka = await tcpProxy({ host, port: Number(port) });
   const service = await spawnService({
@@ -41,5 +47,10 @@ export async function startBeforeKafka(
       const { body } = await readinessOf(service);
       return body.dependencies['kafka']?.ready ? body : undefined;
     });
-  return { service, kafka, untilKafkaReady };
+  const stop = async () => {
+    const code = await service.stop('SIGTERM');
+    await kafka.close();
+    return code;
+  };
+  return { service, kafka, untilKafkaReady, stop };
 }
