@@ -34,9 +34,7 @@ export async function wireSyncMode(context: ServiceContext<IngestConfig>): Promi
       if (!firstTime) return;
       const tokens = output.stateMap<{ token: string }>(key);
       loop = new SyncLoop({
-        baseUrl: config.PARLEY_HOMESERVER_URL,
-        accessToken,
-        userId,
+        client: homeserver,
         homeserver: config.PARLEY_HOMESERVER_NAME,
         pipeline: pipelineFromSettings(config, homeserver),
         sink: output.producer,

@@ -83,4 +83,5 @@ export {
   type BackfillCheckpoints,
   type BackfillOptions,
 } from './history/backfill.ts';
-export { SyncLoop, type SyncLoopOptions, type SyncTokenStore } from './sync/sync-loop.ts';
+export { SyncLoop, type SyncClient, type SyncLoopOptions, type SyncTokenStore } from './sync/sync-loop.ts';
+export { SyncResponse } from './homeserver/sync-response.ts';

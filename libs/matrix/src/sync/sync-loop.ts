@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ephemeralRecord, type TopicRecord } from '@parley/contracts';
 import { backoff, errorMessage } from '@parley/service-runtime';
-import { createClient, MatrixError, Method, type MatrixClient } from 'matrix-js-sdk';
 import type { Logger } from 'pino';
 import type { EventSink } from '../appservice/transaction-processor.ts';
 import type { EventPipeline } from '../event-pipeline.ts';
+import type { HomeserverClient } from '../homeserver/homeserver-client.ts';
+import { EphemeralEvent, type SyncResponse } from '../homeserver/sync-response.ts';
 
 /** Between failed syncs; stop() cuts the wait short. */
 const RETRY_DELAY = backoff(500, 30_000);
@@ -15,10 +16,11 @@ export interface SyncTokenStore {
   save(token: string): Promise<void>;
 }
 
+/** The two homeserver calls the loop makes (a HomeserverClient; a script in tests). */
+export type SyncClient = Pick<HomeserverClient, 'sync' | 'messages'>;
+
 export interface SyncLoopOptions {
-  baseUrl: string;
-  accessToken: string;
-  userId: string;
+  client: SyncClient;
   homeserver: string;
   pipeline: EventPipeline;
   sink: EventSink;
@@ -29,49 +31,34 @@ export interface SyncLoopOptions {
   /** Events per room in one sync; more than this arrive through gap-filling with /messages. */
   timelineLimit?: number;
   onHealth?: (healthy: boolean, detail: string) => void;
-}
-
-interface SyncRoom {
-  timeline?: { events?: Record<string, unknown>[]; limited?: boolean; prev_batch?: string };
-  state?: { events?: Record<string, unknown>[] };
-  ephemeral?: { events?: Record<string, unknown>[] };
-}
-
-interface SyncResponse {
-  next_batch: string;
-  rooms?: { join?: Record<string, SyncRoom>; leave?: Record<string, SyncRoom> };
-}
-
-interface MessagesPage {
-  chunk: Record<string, unknown>[];
-  end?: string;
+  /** Wall clock for the ephemeral records' receivedAt. */
+  now?: () => Date;
+  /** Delay after the nth consecutive failure. */
+  retryDelayMs?: (failures: number) => number;
 }
 
 /**
- * Client-sync mode for deployments that cannot register an appservice. It long-polls /sync through
- * matrix-js-sdk's HTTP layer (authentication, Matrix errors, abort) but not its SyncApi and stores,
- * which keep every room's timeline in memory: here only one response is held at a time and room
- * state lives in the bounded cache, so memory does not grow with the number of rooms. Each batch is
- * produced and acknowledged before the next since-token is stored, so a restart resumes without gaps.
+ * Client-sync mode for deployments that cannot register an appservice. It long-polls /sync itself
+ * rather than through matrix-js-sdk's SyncApi and stores, which keep every room's timeline in memory:
+ * here only one response is held at a time and room state lives in the bounded cache, so memory does
+ * not grow with the number of rooms. Each batch is produced and acknowledged before the next
+ * since-token is stored, so a restart resumes without gaps.
  */
 export class SyncLoop {
   private readonly options: SyncLoopOptions;
-  private readonly client: MatrixClient;
-  private abort = new AbortController();
-  private stopped = false;
+  private readonly abort = new AbortController();
   private running: Promise<void> | undefined;
 
   constructor(options: SyncLoopOptions) {
     this.options = options;
-    this.client = createClient({ baseUrl: options.baseUrl, accessToken: options.accessToken, userId: options.userId });
   }
 
   start(): void {
     this.running ??= this.loop();
   }
 
+  /** Ends the long poll under way; a batch being produced finishes first. */
   async stop(): Promise<void> {
-    this.stopped = true;
     this.abort.abort();
     await this.running;
   }
@@ -89,25 +76,15 @@ export class SyncLoop {
   }
 
   private async loop(): Promise<void> {
+    const { signal } = this.abort;
+    const stopped = () => signal.aborted;
     let since = await this.options.tokens.load();
     let failures = 0;
-    while (!this.stopped) {
+    while (!stopped()) {
       try {
-        const response = await this.client.http.authedRequest<SyncResponse>(
-          Method.Get,
-          '/sync',
-          {
-            filter: this.filter(),
-            timeout: String(since ? (this.options.pollTimeoutMs ?? 30_000) : 0),
-            set_presence: 'offline',
-            ...(since && { since }),
-          },
-          undefined,
-          {
-            priority: 'auto',
-            abortSignal: this.abort.signal,
-            localTimeoutMs: (this.options.pollTimeoutMs ?? 30_000) + 15_000,
-          },
+        const response = await this.options.client.sync(
+          { since, filter: this.filter(), timeoutMs: since ? (this.options.pollTimeoutMs ?? 30_000) : 0 },
+          signal,
         );
         // The very first sync only finds the starting point: history is the backfill tool's job.
         if (since) await this.handle(response, since);
@@ -117,14 +94,14 @@ export class SyncLoop {
         failures = 0;
         this.options.onHealth?.(true, 'syncing');
       } catch (error) {
-        if (this.abort.signal.aborted) break; // stop() aborted the long poll
+        if (stopped()) break; // stop() aborted the long poll
         failures += 1;
-        const detail =
-          error instanceof MatrixError ? `${error.httpStatus ?? ''} ${error.errcode ?? ''}` : errorMessage(error);
+        const detail = errorMessage(error);
         this.options.onHealth?.(false, `sync failed: ${detail}`);
         if (failures === 1 || failures % 10 === 0)
-          this.options.logger.warn({ failures, err: detail }, 'sync failed; retrying');
-        await sleep(RETRY_DELAY(failures), undefined, { signal: this.abort.signal }).catch(() => undefined);
+          this.options.logger.warn({ failures, err: error }, 'sync failed; retrying');
+        const delay = (this.options.retryDelayMs ?? RETRY_DELAY)(failures);
+        await sleep(delay, undefined, { signal }).catch(() => undefined);
       }
     }
   }
@@ -133,10 +110,11 @@ export class SyncLoop {
     const records: TopicRecord[] = [];
     const rooms = { ...response.rooms?.join, ...response.rooms?.leave };
     for (const [roomId, room] of Object.entries(rooms)) {
-      const withRoom = (events: Record<string, unknown>[] | undefined) =>
-        (events ?? []).map((e) => ({ ...e, room_id: roomId }));
+      // Events in /sync leave out room_id: the room they are listed under is theirs.
+      const withRoom = (events: readonly unknown[] | undefined) =>
+        (events ?? []).map((event) => (isObject(event) ? { ...event, room_id: roomId } : event));
       this.options.pipeline.observe(withRoom(room.state?.events));
-      let timeline: Record<string, unknown>[] = withRoom(room.timeline?.events);
+      let timeline = withRoom(room.timeline?.events);
       if (room.timeline?.limited && room.timeline.prev_batch) {
         timeline = [...(await this.fillGap(roomId, room.timeline.prev_batch, since)), ...timeline];
       }
@@ -146,19 +124,20 @@ export class SyncLoop {
         batchId: `${since}/${roomId}`,
       });
       records.push(...converted.records);
-      for (const [index, event] of (room.ephemeral?.events ?? []).entries()) {
-        const type = typeof event['type'] === 'string' ? event['type'] : undefined;
-        if (!type) continue;
-        const content = (event['content'] ?? {}) as Record<string, unknown>;
+      const receivedAt = (this.options.now?.() ?? new Date()).toISOString();
+      for (const [index, raw] of (room.ephemeral?.events ?? []).entries()) {
+        const event = EphemeralEvent.safeParse(raw);
+        // Without a type there is nothing to say about it; typing and receipts always have one.
+        if (!event.success) continue;
         records.push(
           ephemeralRecord(
             {
               schemaVersion: 1,
-              type,
+              type: event.data.type,
               roomId,
               homeserver: this.options.homeserver,
-              content,
-              receivedAt: new Date().toISOString(),
+              content: event.data.content,
+              receivedAt,
             },
             index,
           ),
@@ -169,21 +148,24 @@ export class SyncLoop {
   }
 
   /** Events between the last sync position and the start of a limited timeline, oldest first. */
-  private async fillGap(roomId: string, from: string, to: string): Promise<Record<string, unknown>[]> {
-    const pages: Record<string, unknown>[][] = [];
+  private async fillGap(roomId: string, from: string, to: string): Promise<unknown[]> {
+    const pages: unknown[][] = [];
     let token: string | undefined = from;
     while (token) {
-      const page: MessagesPage = await this.client.http.authedRequest<MessagesPage>(
-        Method.Get,
-        `/rooms/${encodeURIComponent(roomId)}/messages`,
-        { dir: 'b', from: token, to, limit: '500' },
+      const page = await this.options.client.messages(
+        roomId,
+        { dir: 'b', from: token, to, limit: 500 },
         undefined,
-        { priority: 'auto', abortSignal: this.abort.signal },
+        this.abort.signal,
       );
       if (page.chunk.length === 0) break;
-      pages.push(page.chunk.map((e) => ({ ...e, room_id: roomId })).reverse());
+      pages.push(page.chunk.map((e) => (isObject(e) ? { ...e, room_id: roomId } : e)).reverse());
       token = page.end;
     }
     return pages.reverse().flat();
   }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
