@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildMessages, defaultTaxonomyPath, loadTaxonomy, replyJsonSchema } from '@parley/classification';
-import { toKafkaHeaders, type MatrixEventV1 } from '@parley/contracts';
+import { matrixEventCeType, toKafkaHeaders, type MatrixEventV1 } from '@parley/contracts';
 import { DEFAULT_TEST_MODEL, freePort, sampleMatrixEvent, startKafka, startOllama, uniqueName } from '@parley/testing';
 
 const { values } = parseArgs({
@@ -119,7 +119,7 @@ async function main(): Promise<void> {
           headers: toKafkaHeaders({
             id: e.eventId,
             source: 'bench',
-            type: 'io.parley.matrix.message.v1',
+            type: matrixEventCeType(e.kind),
             specversion: '1.0',
           }),
         })),

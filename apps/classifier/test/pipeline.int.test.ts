@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { ClassificationV1, toKafkaHeaders, type MatrixEventV1 } from '@parley/contracts';
+import { ClassificationV1, eventRecord, type MatrixEventV1 } from '@parley/contracts';
 import {
   DEFAULT_TEST_MODEL,
   sampleMatrixEvent,
@@ -35,16 +35,10 @@ describe('classifier (real Kafka, real Ollama with a small model)', () => {
     await producer.send({
       topic: topics.input,
       acks: -1,
-      messages: events.map((e) => ({
-        key: e.roomId,
-        value: JSON.stringify(e),
-        headers: toKafkaHeaders({
-          id: e.eventId,
-          source: e.homeserver,
-          type: 'io.parley.matrix.message.v1',
-          specversion: '1.0',
-        }),
-      })),
+      // As ingest writes them: the CloudEvents type names each event's kind.
+      messages: events
+        .map(eventRecord)
+        .map((r) => ({ key: r.key, value: JSON.stringify(r.value), headers: r.headers })),
     });
     await producer.disconnect();
   };

@@ -6,8 +6,15 @@ import {
   NdjsonTarget,
   type FollowUpConfig,
 } from '@parley/crm';
-import { ConfigError } from '@parley/service-runtime';
-import { parleySchema, TwentyClient, TwentyPacer, TwentyTarget, type TwentyClientOptions } from '@parley/twenty';
+import { ConfigError, type Logger } from '@parley/service-runtime';
+import {
+  DataModelPermissionError,
+  parleySchema,
+  TwentyClient,
+  TwentyPacer,
+  TwentyTarget,
+  type TwentyClientOptions,
+} from '@parley/twenty';
 import type { z } from 'zod';
 import type { crmSinkSettings } from './settings.ts';
 
@@ -78,4 +85,32 @@ export function twentyClient(
     signal,
     ...(onAttempt ? { onAttempt } : {}),
   });
+}
+
+/**
+ * Twenty's schema bootstrap (PARLEY_TWENTY_BOOTSTRAP) as the sink's preparation. Without the permission
+ * to change the data model, records are still written where the schema is already in place; what needs
+ * the permission (a new intent's select option) waits for a key that has it, and `/readyz` says so.
+ */
+export function prepareFromSettings(
+  config: Settings,
+  built: BuiltTarget,
+  logger: Logger,
+): { prepareTarget?: () => Promise<string>; preparationPending?: () => boolean } {
+  if (built.kind !== 'twenty' || !config.PARLEY_TWENTY_BOOTSTRAP) return {};
+  const twenty = built.target;
+  return {
+    prepareTarget: async () => {
+      try {
+        const report = await twenty.bootstrap();
+        logger.info({ created: report.created, updated: report.updated }, 'Twenty workspace bootstrapped');
+        return '';
+      } catch (error) {
+        if (!(error instanceof DataModelPermissionError)) throw error;
+        logger.warn({ call: error.call }, `Twenty bootstrap skipped: ${error.message}`);
+        return `; schema not checked: ${error.message}`;
+      }
+    },
+    preparationPending: () => !twenty.schemaKnown,
+  };
 }

@@ -53,3 +53,11 @@ export {
 export { SoftmaxHead, type HeadOptions } from './softmax-head.ts';
 export { defaultTaxonomyPath, Intent, loadTaxonomy, Taxonomy, TaxonomyError } from './taxonomy.ts';
 export { MessageClassifier, type ClassifierStats, type MessageClassifierOptions } from './message-classifier.ts';
+export {
+  ClassificationStage,
+  type ClassificationStageOptions,
+  type DependencyReporter,
+  type InputMessage,
+  type StageSettings,
+} from './classification-stage.ts';
+export { stageMetrics, type StageMetrics } from './stage-metrics.ts';

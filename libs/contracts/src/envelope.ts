@@ -34,7 +34,13 @@ export class EnvelopeError extends Error {
   override readonly name = 'EnvelopeError';
 }
 
-type RawHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+/** Kafka headers as a consumer receives them (kafkajs `IHeaders`). */
+export type RawHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+
+/** Whether the headers carry a binary-mode CloudEvent at all. */
+export function hasCloudEventHeaders(headers: RawHeaders | undefined): boolean {
+  return Object.keys(headers ?? {}).some((name) => name.startsWith(PREFIX));
+}
 
 /** Reads the CloudEvent attributes back from Kafka headers, validating them. */
 export function fromKafkaHeaders(headers: RawHeaders | undefined): CloudEventAttributes {

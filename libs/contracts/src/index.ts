@@ -18,6 +18,8 @@ export {
   CONTENT_TYPE_JSON,
   EnvelopeError,
   fromKafkaHeaders,
+  hasCloudEventHeaders,
+  type RawHeaders,
   toKafkaHeaders,
   type KafkaHeaders,
   type TopicRecord,
@@ -44,5 +46,5 @@ export {
   type TopicName,
 } from './topics.ts';
 export { ephemeralRecord, eventRecord, roomStateRecord } from './matrix-records.ts';
-export { classificationRecord } from './classification-record.ts';
-export { parseJson, type Decoded } from './json-decoding.ts';
+export { classificationCeType, classificationRecord } from './classification-record.ts';
+export { decodeRecord, parseJson, type Decoded } from './json-decoding.ts';

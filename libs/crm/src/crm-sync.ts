@@ -1,5 +1,12 @@
 import pLimit from 'p-limit';
-import { ClassificationV1, kafkaInputDeadLetter, parseJson, type TopicRecord } from '@parley/contracts';
+import {
+  classificationCeType,
+  ClassificationV1,
+  decodeRecord,
+  kafkaInputDeadLetter,
+  type RawHeaders,
+  type TopicRecord,
+} from '@parley/contracts';
 import type { RoomMemory } from './conversations.ts';
 import type { CrmPlanner } from './planner.ts';
 import {
@@ -13,6 +20,7 @@ import { backoff, errorMessage, retryUntilDone } from '@parley/service-runtime';
 
 export interface InputMessage {
   value: Buffer | null;
+  headers?: RawHeaders | undefined;
   partition: number;
   offset: string;
 }
@@ -60,7 +68,7 @@ export class CrmSync {
       const deadLetters: TopicRecord[] = [];
       for (const message of messages) {
         const raw = message.value?.toString() ?? null;
-        const parsed = parseJson(raw, ClassificationV1);
+        const parsed = decodeRecord(message, ClassificationV1, classificationCeType);
         if (!parsed.success) {
           const error = `not a classification (classification.v1): ${parsed.error}`;
           deadLetters.push(this.deadLetter('invalid_input', error, message, raw));

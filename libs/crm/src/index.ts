@@ -22,3 +22,4 @@ export {
 } from './records.ts';
 export { CrmSync, ROOM_KEY_PREFIX, type CrmSyncOptions, type InputMessage, type SyncLogger } from './crm-sync.ts';
 export { CredentialsRejectedError } from './records.ts';
+export { SinkStage, type SinkStageOptions } from './sink-stage.ts';

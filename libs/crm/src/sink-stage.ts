@@ -1,0 +1,164 @@
+import { RoomStateV1, type TopicRecord } from '@parley/contracts';
+import { CompactedTopicMap, TopicFollower, type WorkerContext } from '@parley/kafka';
+import type { Logger } from '@parley/service-runtime';
+import type { KafkaMessage } from 'kafkajs';
+import type { RoomMemory } from './conversations.ts';
+import { CrmSync, ROOM_KEY_PREFIX } from './crm-sync.ts';
+import type { FollowUpConfig } from './follow-up-rules.ts';
+import { CrmPlanner } from './planner.ts';
+import type { CrmTarget } from './records.ts';
+
+export interface SinkStageOptions {
+  target: CrmTarget;
+  /**
+   * Makes the target ready before the first write (Twenty's schema bootstrap). Its answer is a note
+   * for `/readyz` ("" or why the schema was not checked); a throw is retried with the connection.
+   */
+  prepareTarget?: () => Promise<string>;
+  /** While true, `/readyz` keeps the preparation's note (a schema not yet checked). */
+  preparationPending?: () => boolean;
+  followUps: FollowUpConfig;
+  /** Link to a conversation; {roomId} and {eventId} are filled in. */
+  conversationUrl: string;
+  topics: { input: string; state: string; deadLetters: string; rooms: string };
+  source: string;
+  logger: Logger;
+  readiness: { report(name: string, ready: boolean, detail: string): void };
+  stopping: () => boolean;
+  /** Publishes what the timers produce (renamed rooms, due follow-ups) outside a consumed run. */
+  publish: (records: TopicRecord[]) => Promise<unknown>;
+  onOutcome?: (outcome: 'written' | 'dead_letter', count: number) => void;
+  /** How often rooms gone quiet are checked for unanswered customers. */
+  followUpCheckMs: number;
+  now?: () => number;
+}
+
+/**
+ * crm-sink as a stream stage: once Kafka answers it prepares the target, restores the room memories
+ * from the compacted state topic and follows room names; then each consumed run goes through CrmSync.
+ * Two timers publish outside the runs: a room's name that arrives after its messages renames their
+ * records, and rooms gone quiet raise follow-ups once input has caught up.
+ */
+export class SinkStage {
+  private readonly options: SinkStageOptions;
+  private readonly now: () => number;
+  private sync: CrmSync | undefined;
+  private rooms: TopicFollower<RoomStateV1> | undefined;
+  private renameTimer: NodeJS.Timeout | undefined;
+  private readonly dueTimer: NodeJS.Timeout;
+  private lastInputAt = 0;
+  private note = '';
+
+  constructor(options: SinkStageOptions) {
+    this.options = options;
+    this.now = options.now ?? Date.now;
+    // Checked by the wall clock once input has caught up: a replay of old history must not raise tasks
+    // its later messages would have prevented.
+    this.dueTimer = setInterval(() => {
+      this.flushDue();
+    }, options.followUpCheckMs);
+  }
+
+  /** The worker's start-up hook: runs each time Kafka is reached. */
+  readonly start = async ({ kafka }: WorkerContext): Promise<void> => {
+    const { options } = this;
+    try {
+      this.note = (await options.prepareTarget?.()) ?? '';
+      const stateStore = new CompactedTopicMap<RoomMemory>(kafka, options.topics.state, ROOM_KEY_PREFIX);
+      const restored = [...(await stateStore.load()).entries()].map(([key, memory]): [string, RoomMemory] => [
+        key.slice(ROOM_KEY_PREFIX.length),
+        memory,
+      ]);
+      this.rooms ??= new TopicFollower(kafka, options.topics.rooms, roomState, () => {
+        this.scheduleRenames();
+      });
+      await this.rooms.start();
+      this.sync = this.createSync(restored);
+    } catch (error) {
+      options.readiness.report(
+        'crm',
+        false,
+        `could not start: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      throw error;
+    }
+    options.readiness.report('crm', true, `${options.target.name} ready${this.note}`);
+    // Names that arrived while the sink was down, for rooms it remembers.
+    setImmediate(() => {
+      this.scheduleRenames();
+    });
+  };
+
+  handle(messages: readonly KafkaMessage[], partition: number, heartbeat: () => Promise<void>): Promise<TopicRecord[]> {
+    this.lastInputAt = this.now();
+    if (!this.sync) throw new Error('consuming before the CRM sync was built');
+    return this.sync.handle(
+      messages.map((m) => ({ value: m.value, headers: m.headers, partition, offset: m.offset })),
+      heartbeat,
+    );
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.dueTimer);
+    clearTimeout(this.renameTimer);
+    await this.rooms?.stop();
+  }
+
+  private createSync(restored: [string, RoomMemory][]): CrmSync {
+    const { options } = this;
+    const planner = new CrmPlanner({
+      followUps: options.followUps,
+      conversationUrl: options.conversationUrl,
+      roomName: (roomId) => this.rooms?.get(roomId)?.name,
+      restored,
+    });
+    return new CrmSync({
+      planner,
+      target: options.target,
+      topics: { input: options.topics.input, state: options.topics.state, deadLetters: options.topics.deadLetters },
+      source: options.source,
+      logger: options.logger,
+      stopping: options.stopping,
+      onTargetState: (ready, detail) => {
+        // Until the preparation succeeds, /readyz keeps saying why it did not.
+        options.readiness.report('crm', ready, `${detail}${options.preparationPending?.() ? this.note : ''}`);
+      },
+      ...(options.onOutcome && { onOutcome: options.onOutcome }),
+    });
+  }
+
+  private scheduleRenames(): void {
+    if (this.renameTimer !== undefined || this.options.stopping()) return;
+    this.renameTimer = setTimeout(() => {
+      this.renameTimer = undefined;
+      this.sync
+        ?.renameRooms()
+        .then((records) => this.publishSome(records))
+        .catch((error: unknown) => {
+          this.options.logger.warn(
+            { err: error },
+            'renaming rooms in the CRM failed; tried again with the next room update',
+          );
+        });
+    }, 1000);
+  }
+
+  private flushDue(): void {
+    if (this.sync === undefined || this.now() - this.lastInputAt < this.options.followUpCheckMs) return;
+    this.sync
+      .flushDue(this.now())
+      .then((records) => this.publishSome(records))
+      .catch((error: unknown) => {
+        this.options.logger.warn({ err: error }, 'follow-up check failed');
+      });
+  }
+
+  private async publishSome(records: TopicRecord[]): Promise<void> {
+    if (records.length > 0) await this.options.publish(records);
+  }
+}
+
+function roomState(value: unknown): RoomStateV1 | undefined {
+  const parsed = RoomStateV1.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
