@@ -36,7 +36,7 @@ export function commandArgs<O extends ParseArgsOptionsConfig>(
     return { exit: 2 };
   }
   // `help` is the option added above, which the values' type (that of `options`) does not name.
-  if ((parsed.values as Record<string, unknown>)['help'] === true) {
+  if (Object.entries(parsed.values).some(([name, value]) => name === 'help' && value === true)) {
     process.stdout.write(`${usage}\n`);
     return { exit: 0 };
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SENTIMENTS, type Lineage, type Sentiment } from '@parley/contracts';
+import { Sentiment, SENTIMENTS, type Lineage } from '@parley/contracts';
 import type { ClassificationInput, ClassificationResult, ClassifierBackend } from './backend.ts';
 import { combine, topLabels, type Decision, type PartName, type Weights } from './combine.ts';
 import { dot, type Embedder } from './embedder.ts';
@@ -233,7 +233,7 @@ export class HybridBackend implements ClassifierBackend {
     return {
       intent: { label: needsReview ? fallback : intent.label, confidence: round(intent.confidence) },
       sentiment: {
-        label: sentiment.label as Sentiment,
+        label: Sentiment.parse(sentiment.label),
         score: round(p('positive') - p('negative')),
         confidence: round(sentiment.confidence),
       },

@@ -9,6 +9,7 @@ interface Vader {
     polarity_scores(text: string): { neg: number; neu: number; pos: number; compound: number };
   };
 }
+// vader-sentiment ships no types: this is the one function of it used, as its README documents it.
 const vader = vaderUntyped as Vader;
 
 export const LEXICON_VERSION = 'vader-1.1.3+keywords-1';

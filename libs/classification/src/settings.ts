@@ -82,11 +82,11 @@ function parseWeights(value: string, ctx: z.RefinementCtx): Weights {
     .filter(Boolean)) {
     const [name, raw] = pair.split('=').map((s) => s.trim());
     const weight = Number(raw);
-    if (!PART_NAMES.includes(name as PartName) || !Number.isFinite(weight) || weight < 0) {
+    if (!isPartName(name) || !Number.isFinite(weight) || weight < 0) {
       ctx.addIssue({ code: 'custom', message: `"${pair}" is not part=weight with a part of ${PART_NAMES.join(', ')}` });
       continue;
     }
-    weights[name as PartName] = weight;
+    weights[name] = weight;
   }
   return weights;
 }
@@ -97,4 +97,8 @@ export type ClassificationSettings = z.infer<typeof schema>;
 /** The settings with nothing set: the service's defaults. */
 export function defaultClassificationSettings(overrides: Record<string, string> = {}): ClassificationSettings {
   return schema.parse(overrides);
+}
+
+function isPartName(name: string | undefined): name is PartName {
+  return PART_NAMES.some((part) => part === name);
 }

@@ -44,12 +44,14 @@ export class SoftmaxHead {
     const rate = options.learningRate ?? 0.01;
     const l2 = options.l2 ?? 1e-4;
     const batch = options.batchSize ?? 32;
-    const params = [head.weights, head.bias];
-    const m = params.map((p) => new Float32Array(p.length));
-    const v = params.map((p) => new Float32Array(p.length));
     const gradW = new Float32Array(head.weights.length);
     const gradB = new Float32Array(head.bias.length);
     const grads = [gradW, gradB];
+    // Adam's moments beside each parameter and its gradient: weights first (the only one with L2), then bias.
+    const adam = [
+      { param: head.weights, grad: gradW, mp: new Float32Array(gradW.length), vp: new Float32Array(gradW.length) },
+      { param: head.bias, grad: gradB, mp: new Float32Array(gradB.length), vp: new Float32Array(gradB.length) },
+    ];
     const order = Array.from({ length: n }, (_, i) => i);
     let state = options.seed ?? 7;
     const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
@@ -78,11 +80,7 @@ export class SoftmaxHead {
           }
         }
         step += 1;
-        for (let p = 0; p < params.length; p++) {
-          const param = params[p] as Float32Array;
-          const grad = grads[p] as Float32Array;
-          const mp = m[p] as Float32Array;
-          const vp = v[p] as Float32Array;
+        for (const [p, { param, grad, mp, vp }] of adam.entries()) {
           for (let i = 0; i < param.length; i++) {
             const g = (grad[i] ?? 0) + (p === 0 ? l2 * (param[i] ?? 0) : 0);
             mp[i] = 0.9 * (mp[i] ?? 0) + 0.1 * g;

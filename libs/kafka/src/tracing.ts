@@ -18,6 +18,10 @@ const tracer = trace.getTracer('@parley/kafka');
  * W3C trace context in Kafka headers (`traceparent`, `tracestate`), so a trace that starts at an
  * appservice transaction continues in every consumer downstream. Without a registered SDK these are
  * no-ops and no header is added.
+ *
+ * Kept by hand, on OpenTelemetry's own propagation API: @opentelemetry/instrumentation-kafkajs patches
+ * kafkajs at load time and makes a span per message, while Parley wants one span per consumed run that
+ * links every message's trace and carries it onto the records that run produces.
  */
 export function withTraceContext(record: TopicRecord, ctx: Context = context.active()): TopicRecord {
   if (record.headers['traceparent'] !== undefined) return record;
@@ -72,7 +76,7 @@ export async function inConsumerSpan(
         const records = await work();
         return records.map((record) => withTraceContext(record));
       } catch (error) {
-        span.recordException(error as Error);
+        span.recordException(error instanceof Error ? error : String(error));
         span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
         throw error;
       } finally {

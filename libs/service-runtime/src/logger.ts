@@ -28,7 +28,7 @@ export interface LoggerSettings {
   service: string;
   level: LoggerOptions['level'];
   /** Destination stream; defaults to stdout. Tests pass a buffer to read the logs. */
-  destination?: NodeJS.WritableStream;
+  destination?: pino.DestinationStream;
 }
 
 /** Structured JSON logs with the service name on every line. */
@@ -40,7 +40,7 @@ export function createLogger(settings: LoggerSettings): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   };
-  return settings.destination ? pino(options, settings.destination as pino.DestinationStream) : pino(options);
+  return settings.destination ? pino(options, settings.destination) : pino(options);
 }
 
 export type { Logger };

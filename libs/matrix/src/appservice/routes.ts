@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { TransactionBody, TransactionOutcome } from './transaction-processor.ts';
 
 export interface AppserviceRoutesOptions {
@@ -37,7 +38,7 @@ export function tokensMatch(given: string, expected: string): boolean {
 function authenticate(request: FastifyRequest, options: AppserviceRoutesOptions): MatrixError | undefined {
   const header = request.headers.authorization;
   const bearer = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : undefined;
-  const query = (request.query as Record<string, unknown> | undefined)?.['access_token'];
+  const query = AccessTokenQuery.safeParse(request.query).data?.access_token;
   const queryToken = options.allowQueryToken && typeof query === 'string' ? query : undefined;
   if (bearer !== undefined && queryToken !== undefined && bearer !== queryToken) {
     return new MatrixError(403, 'M_FORBIDDEN', 'Authorization header and access_token differ');
@@ -52,13 +53,17 @@ function authenticate(request: FastifyRequest, options: AppserviceRoutesOptions)
   return tokensMatch(token, options.hsToken) ? undefined : new MatrixError(403, 'M_FORBIDDEN', 'Bad token');
 }
 
+/** Query and bodies as the homeserver sends them; each event is judged later, by the pipeline. */
+const AccessTokenQuery = z.looseObject({ access_token: z.unknown() });
+const PingBody = z.looseObject({ transaction_id: z.string().optional() });
+const TransactionBodySchema = z.looseObject({
+  events: z.array(z.unknown()),
+  ephemeral: z.array(z.unknown()).optional(),
+  'de.sorunome.msc2409.ephemeral': z.array(z.unknown()).optional(),
+});
+
 function isTransactionBody(body: unknown): body is TransactionBody {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
-  const record = body as Record<string, unknown>;
-  const optionalArray = (key: string) => record[key] === undefined || Array.isArray(record[key]);
-  return (
-    Array.isArray(record['events']) && optionalArray('ephemeral') && optionalArray('de.sorunome.msc2409.ephemeral')
-  );
+  return TransactionBodySchema.safeParse(body).success;
 }
 
 /**
@@ -111,8 +116,7 @@ export const appserviceRoutes: FastifyPluginAsync<AppserviceRoutesOptions> = asy
   );
 
   app.post('/ping', async (request, reply) => {
-    const body = request.body as Record<string, unknown> | undefined;
-    const transactionId = typeof body?.['transaction_id'] === 'string' ? body['transaction_id'] : undefined;
+    const transactionId = PingBody.safeParse(request.body).data?.transaction_id;
     options.onPing?.(transactionId);
     return reply.code(200).send({});
   });

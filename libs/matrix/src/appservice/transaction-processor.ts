@@ -2,7 +2,7 @@ import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import { ephemeralRecord, type EphemeralV1, type MatrixEventV1, type TopicRecord } from '@parley/contracts';
-import { looseFields, obj, str } from '../model/client-event.ts';
+import { isRecord, looseFields, obj, str } from '../model/client-event.ts';
 import type { EventPipeline } from '../event-pipeline.ts';
 import { errorMessage } from '@parley/service-runtime';
 
@@ -144,8 +144,8 @@ export class TransactionProcessor {
 }
 
 function toEphemeral(raw: unknown, homeserver: string, txnId: string, receivedAt: string): EphemeralV1 | undefined {
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const record = raw as Record<string, unknown>;
+  if (!isRecord(raw)) return undefined;
+  const record = raw;
   const type = str(record, 'type');
   if (!type) return undefined;
   const roomId = str(record, 'room_id');
@@ -166,7 +166,7 @@ export function transactionKey(txnId: string, events: readonly unknown[]): strin
   const hash = createHash('sha256');
   for (const event of events) {
     // JSON.stringify(undefined) is undefined at run time despite its declared type.
-    const json = JSON.stringify(event) as string | undefined;
+    const json: string | undefined = event === undefined ? undefined : JSON.stringify(event);
     hash.update(looseFields(event).eventId ?? json ?? 'undefined').update('\0');
   }
   return `${txnId}:${hash.digest('hex').slice(0, 16)}`;

@@ -63,10 +63,13 @@ export function str(record: Record<string, unknown> | undefined, key: string): s
   return typeof value === 'string' ? value : undefined;
 }
 
+/** A JSON object (not null, not an array): the one check before reading fields of unchecked input. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** Reads an object field of loosely typed content. */
 export function obj(record: Record<string, unknown> | undefined, key: string): Record<string, unknown> | undefined {
   const value = record?.[key];
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
+  return isRecord(value) ? value : undefined;
 }

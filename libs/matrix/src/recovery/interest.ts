@@ -1,3 +1,4 @@
+import { isRecord, obj } from '../model/client-event.ts';
 /**
  * Tells which events of a room's history the homeserver sent to the appservice, reading the history
  * newest first. Synapse sends an appservice an event when its sender is in the user namespace, when it
@@ -18,7 +19,7 @@ export class AppserviceInterest {
 
   /** Call with each event, newest first; says whether the homeserver would have sent it. */
   sentToAppservice(event: unknown): boolean {
-    const record = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>;
+    const record = isRecord(event) ? event : {};
     const sender = typeof record['sender'] === 'string' ? record['sender'] : undefined;
     const stateKey = typeof record['state_key'] === 'string' ? record['state_key'] : undefined;
     const namespacedSender = sender !== undefined && this.inNamespace(sender);
@@ -39,9 +40,5 @@ export class AppserviceInterest {
 }
 
 function previousMembership(record: Record<string, unknown>): unknown {
-  const unsigned = record['unsigned'];
-  if (typeof unsigned !== 'object' || unsigned === null) return undefined;
-  const previous = (unsigned as Record<string, unknown>)['prev_content'];
-  if (typeof previous !== 'object' || previous === null) return undefined;
-  return (previous as Record<string, unknown>)['membership'];
+  return obj(obj(record, 'unsigned'), 'prev_content')?.['membership'];
 }

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { EventSink } from '../appservice/transaction-processor.ts';
 import type { EventPipeline } from '../event-pipeline.ts';
 import type { HomeserverClient } from '../homeserver/homeserver-client.ts';
+import { isRecord } from '../model/client-event.ts';
 import { EphemeralEvent, type SyncResponse } from '../homeserver/sync-response.ts';
 
 /** Between failed syncs; stop() cuts the wait short. */
@@ -112,7 +113,7 @@ export class SyncLoop {
     for (const [roomId, room] of Object.entries(rooms)) {
       // Events in /sync leave out room_id: the room they are listed under is theirs.
       const withRoom = (events: readonly unknown[] | undefined) =>
-        (events ?? []).map((event) => (isObject(event) ? { ...event, room_id: roomId } : event));
+        (events ?? []).map((event) => (isRecord(event) ? { ...event, room_id: roomId } : event));
       this.options.pipeline.observe(withRoom(room.state?.events));
       let timeline = withRoom(room.timeline?.events);
       if (room.timeline?.limited && room.timeline.prev_batch) {
@@ -159,13 +160,9 @@ export class SyncLoop {
         this.abort.signal,
       );
       if (page.chunk.length === 0) break;
-      pages.push(page.chunk.map((e) => (isObject(e) ? { ...e, room_id: roomId } : e)).reverse());
+      pages.push(page.chunk.map((e) => (isRecord(e) ? { ...e, room_id: roomId } : e)).reverse());
       token = page.end;
     }
     return pages.reverse().flat();
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
