@@ -154,7 +154,8 @@ export async function wireAppserviceMode(context: ServiceContext<IngestConfig>):
   return {
     close: async () => {
       await output.worker.halt();
-      catchUp.stop();
+      // A pass under way is not waited for: the next start catches up again.
+      void catchUp.stop();
       await recent?.flush().catch((error: unknown) => {
         logger.warn({ err: error }, 'could not store the last transaction ids');
       });

@@ -85,3 +85,4 @@ export {
 } from './history/backfill.ts';
 export { SyncLoop, type SyncClient, type SyncLoopOptions, type SyncTokenStore } from './sync/sync-loop.ts';
 export { SyncResponse } from './homeserver/sync-response.ts';
+export { CatchUpScheduler, type CatchUpSchedulerOptions } from './recovery/catch-up-scheduler.ts';
