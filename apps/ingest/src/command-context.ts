@@ -1,5 +1,5 @@
 import { topicDefinitions } from '@parley/contracts';
-import { AcknowledgedProducer, createKafkaClient, reachCluster } from '@parley/kafka';
+import { AcknowledgedProducer, kafkaClientFromSettings, reachCluster } from '@parley/kafka';
 import { HomeserverClient } from '@parley/matrix';
 import { ConfigError, createLogger, loadConfig, setting, type Logger } from '@parley/service-runtime';
 import type { Kafka } from 'kafkajs';
@@ -38,11 +38,17 @@ export async function withCommandContext(
   const logger = createLogger({ service: `ingest-${name}`, level: config.PARLEY_LOG_LEVEL });
   const identity = resolveAppserviceIdentity(config);
   const homeserver = new HomeserverClient({ baseUrl: config.PARLEY_HOMESERVER_URL, asToken: identity.asToken });
-  const kafka = createKafkaClient({
-    brokers: config.PARLEY_KAFKA_BROKERS,
-    clientId: `${config.PARLEY_KAFKA_CLIENT_ID}-${name}`,
-    logger,
-  });
+  let kafka: Kafka;
+  try {
+    kafka = kafkaClientFromSettings(
+      { ...config, PARLEY_KAFKA_CLIENT_ID: `${config.PARLEY_KAFKA_CLIENT_ID}-${name}` },
+      logger,
+    );
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 78;
+  }
   const producer = new AcknowledgedProducer(kafka, { timeoutMs: config.PARLEY_PUBLISH_TIMEOUT_MS });
   // A command fails fast where a service would wait: whoever runs it sees the error and can run it again.
   await reachCluster(kafka, config.PARLEY_KAFKA_CREATE_TOPICS, topicDefinitions(config.PARLEY_KAFKA_PARTITIONS));

@@ -1,4 +1,5 @@
-export { createKafkaClient, type KafkaClientOptions } from './client.ts';
+export { createKafkaClient, kafkaClientFromSettings, type KafkaClientOptions } from './client.ts';
+export { kafkaSecurity } from './security.ts';
 export { CompactedTopicMap, StoreLoadError } from './compacted-store.ts';
 export { AcknowledgedProducer, PublishError, type AcknowledgedProducerOptions } from './producer.ts';
 export { ensureTopics, reachCluster, type TopicSpec } from './topics.ts';
@@ -9,5 +10,12 @@ export { runBatchConsumer, type BatchConsumerOptions } from './batch-consumer.ts
 export { runOrderedConsumer, type Handler, type OrderedConsumerOptions } from './ordered-consumer.ts';
 export { inConsumerSpan, traceContextOf, withTraceContext } from './tracing.ts';
 export { createKafkaMetrics, lagAfter, type KafkaMetrics } from './metrics.ts';
-export { consumerSettings, kafkaSettings, type ConsumerSettings, type KafkaSettings } from './settings.ts';
+export {
+  consumerSettings,
+  kafkaSecuritySettings,
+  kafkaSettings,
+  type ConsumerSettings,
+  type KafkaSecuritySettings,
+  type KafkaSettings,
+} from './settings.ts';
 export { KafkaWorker, type Consumption, type KafkaWorkerOptions, type WorkerContext } from './worker.ts';

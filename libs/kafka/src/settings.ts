@@ -15,8 +15,29 @@ export function kafkaSettings(clientId: string) {
     PARLEY_KAFKA_PARTITIONS: setting.positiveInt(6),
     /** Upper bound on one acknowledged publish, retries included. */
     PARLEY_PUBLISH_TIMEOUT_MS: setting.positiveInt(30_000),
+    ...kafkaSecuritySettings,
   };
 }
+
+/**
+ * How a client authenticates and encrypts, in Kafka's own words (`security.protocol`, `sasl.mechanism`).
+ * Cross-setting rules and the files are checked by `kafkaSecurity` when the client is made, at start-up.
+ */
+export const kafkaSecuritySettings = {
+  PARLEY_KAFKA_SECURITY_PROTOCOL: z.enum(['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL']).default('PLAINTEXT'),
+  /** PEM bundle of the CAs that signed the brokers' certificates (default: the system's). */
+  PARLEY_KAFKA_SSL_CA_FILE: z.string().min(1).optional(),
+  /** PEM client certificate and key for mutual TLS; both or neither. */
+  PARLEY_KAFKA_SSL_CERT_FILE: z.string().min(1).optional(),
+  PARLEY_KAFKA_SSL_KEY_FILE: z.string().min(1).optional(),
+  PARLEY_KAFKA_SASL_MECHANISM: z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']).optional(),
+  PARLEY_KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  /** The password itself, or (for a mounted Secret) a file holding it: one of the two. */
+  PARLEY_KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  PARLEY_KAFKA_SASL_PASSWORD_FILE: z.string().min(1).optional(),
+};
+
+export type KafkaSecuritySettings = z.output<z.ZodObject<typeof kafkaSecuritySettings>>;
 
 export type KafkaSettings = z.output<z.ZodObject<ReturnType<typeof kafkaSettings>>>;
 

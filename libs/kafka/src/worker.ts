@@ -3,7 +3,7 @@ import { backoff, errorMessage, retryUntilDone, type Logger, type Readiness } fr
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { runBatchConsumer, type BatchConsumerOptions } from './batch-consumer.ts';
-import { createKafkaClient } from './client.ts';
+import { kafkaClientFromSettings } from './client.ts';
 import { createKafkaMetrics, type KafkaMetrics } from './metrics.ts';
 import { runOrderedConsumer, type Handler } from './ordered-consumer.ts';
 import { AcknowledgedProducer } from './producer.ts';
@@ -74,11 +74,7 @@ export class KafkaWorker {
   constructor(options: KafkaWorkerOptions) {
     this.options = options;
     const { config: settings, logger, readiness } = options;
-    this.kafka = createKafkaClient({
-      brokers: settings.PARLEY_KAFKA_BROKERS,
-      clientId: settings.PARLEY_KAFKA_CLIENT_ID,
-      logger,
-    });
+    this.kafka = kafkaClientFromSettings(settings, logger);
     this.metrics = options.metrics && createKafkaMetrics(options.metrics);
     this.producer = new AcknowledgedProducer(this.kafka, {
       timeoutMs: settings.PARLEY_PUBLISH_TIMEOUT_MS,
