@@ -23,8 +23,8 @@ LOGS="$(mktemp -d)"
 components=(kafka synapse ollama)
 stop_servers() {
   # Tests that stop a server on purpose run their own instance of it ("test-faults"); the end-to-end
-  # test runs its own Kafka and Synapse ("e2e").
-  for instance in "$PARLEY_TEST_INSTANCE" test-faults e2e chaos real-bridge; do
+  # test runs its own Kafka and Synapse ("e2e"); the Kafka security test a broker with SASL_SSL and ACLs ("-secure").
+  for instance in "$PARLEY_TEST_INSTANCE" "$PARLEY_TEST_INSTANCE-secure" test-faults e2e chaos real-bridge; do
     for c in "${components[@]}" mautrix-whatsapp; do PARLEY_INSTANCE="$instance" bash tools/env/$c.sh stop >/dev/null 2>&1 || true; done
   done
 }

@@ -3,6 +3,10 @@
 # Usage: kafka.sh install | start | stop | status | env
 #   PARLEY_INSTANCE (default dev) separates the test run's broker from the local stack's.
 #   KAFKA_PORT picks the client port (default: 19092 for dev, a free port otherwise).
+#   KAFKA_SECURE=1 adds a SASL_SSL listener (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) with certificates made
+#   here by openssl, and turns ACLs on (StandardAuthorizer, nothing allowed without an ACL). The
+#   plaintext listener stays for administration (its anonymous principal is the super user), on
+#   127.0.0.1 only. Users and ACLs are made by the tests with Kafka's own ConfigCommand and admin API.
 COMPONENT=kafka
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -32,17 +36,41 @@ healthy() {
   [[ -n "$port" ]] && pid_alive "$PIDFILE" && port_open "$port" && grep -q "Kafka Server started" "$LOGFILE"
 }
 
+# A CA, and a broker certificate for 127.0.0.1 and localhost signed by it, as Kafka's PEM keystore.
+make_certificates() {
+  local dir="$RUN_DIR/tls"
+  [[ -f "$dir/server-keystore.pem" ]] && return 0
+  command -v openssl >/dev/null || die "openssl is required for KAFKA_SECURE=1"
+  mkdir -p "$dir"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=parley-test-ca" \
+    -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null || die "openssl could not make the CA"
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$dir/san.ext"
+  openssl x509 -req -days 30 -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
+    -extfile "$dir/san.ext" -out "$dir/server.crt" 2>/dev/null || die "openssl could not sign the broker certificate"
+  openssl pkcs8 -topk8 -nocrypt -in "$dir/server.key" -out "$dir/server.p8"
+  cat "$dir/server.p8" "$dir/server.crt" "$dir/ca.pem" >"$dir/server-keystore.pem"
+}
+
 write_config() {
-  local port="$1" cport="$2"
+  local port="$1" cport="$2" sport="${3:-}"
+  local listeners="PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport"
+  local advertised="PLAINTEXT://127.0.0.1:$port"
+  local protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+  if [[ -n "$sport" ]]; then
+    listeners+=",SECURE://127.0.0.1:$sport"
+    advertised+=",SECURE://127.0.0.1:$sport"
+    protocols+=",SECURE:SASL_SSL"
+  fi
   cat >"$RUN_DIR/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=$listeners
+advertised.listeners=$advertised
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=$protocols
 log.dirs=$RUN_DIR/data
 num.partitions=3
 offsets.topic.replication.factor=1
@@ -57,6 +85,23 @@ auto.create.topics.enable=false
 log.retention.hours=24
 log.segment.bytes=67108864
 EOF
+  if [[ -n "$sport" ]]; then
+    local plain_password; plain_password="$(env_get "$ENVFILE" KAFKA_PLAIN_PASSWORD)"
+    [[ -n "$plain_password" ]] || plain_password="plain-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+    cat >>"$RUN_DIR/server.properties" <<EOF
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.secure.ssl.keystore.type=PEM
+listener.name.secure.ssl.keystore.location=$RUN_DIR/tls/server-keystore.pem
+listener.name.secure.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_plainuser="$plain_password";
+listener.name.secure.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.secure.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:ANONYMOUS
+allow.everyone.if.no.acl.found=false
+EOF
+    SECURE_ENV=("KAFKA_SECURE_BROKERS=127.0.0.1:$sport" "KAFKA_SECURE_PORT=$sport" "KAFKA_CA_FILE=$RUN_DIR/tls/ca.pem"
+      "KAFKA_PLAIN_USER=plainuser" "KAFKA_PLAIN_PASSWORD=$plain_password")
+  fi
   cat >"$RUN_DIR/log4j2.yaml" <<'EOF'
 Configuration:
   Appenders:
@@ -98,7 +143,14 @@ do_start() {
     port="$(free_port "${KAFKA_PORT:-$default}")"
   fi
   if [[ -z "$cport" ]] || port_open "$cport"; then cport="$(free_port)"; fi
-  write_config "$port" "$cport"
+  local sport=""
+  SECURE_ENV=()
+  if [[ "${KAFKA_SECURE:-0}" == 1 ]]; then
+    sport="$(env_get "$ENVFILE" KAFKA_SECURE_PORT)"
+    if [[ -z "$sport" ]] || port_open "$sport"; then sport="$(free_port)"; fi
+    make_certificates
+  fi
+  write_config "$port" "$cport" "$sport"
   if [[ ! -f "$RUN_DIR/data/meta.properties" ]]; then
     mkdir -p "$RUN_DIR/data"
     local cluster_id; cluster_id="$("${JAVA[@]}" kafka.tools.StorageTool random-uuid)"
@@ -107,7 +159,8 @@ do_start() {
   fi
   log "starting Kafka $KAFKA_VERSION on 127.0.0.1:$port"
   start_daemon "$PIDFILE" "$LOGFILE" "${JAVA[@]}" kafka.Kafka "$RUN_DIR/server.properties"
-  write_env_file "$ENVFILE" "KAFKA_BROKERS=127.0.0.1:$port" "KAFKA_PORT=$port" "KAFKA_CONTROLLER_PORT=$cport" "KAFKA_VERSION=$KAFKA_VERSION"
+  write_env_file "$ENVFILE" "KAFKA_BROKERS=127.0.0.1:$port" "KAFKA_PORT=$port" "KAFKA_CONTROLLER_PORT=$cport" \
+    "KAFKA_VERSION=$KAFKA_VERSION" "KAFKA_CLASSPATH=$KAFKA_HOME/libs/*" "${SECURE_ENV[@]}"
   if ! wait_until "${KAFKA_START_TIMEOUT:-90}" "Kafka to accept connections" healthy; then
     show_log_tail "$LOGFILE"
     do_stop

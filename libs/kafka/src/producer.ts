@@ -75,9 +75,10 @@ export class AcknowledgedProducer {
       for (const [topic, messages] of byTopic) this.options.metrics?.produced(topic, messages.length);
       return result;
     } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
-      this.setConnected(false, `publish failed: ${detail}`);
-      throw error instanceof PublishError ? error : new PublishError(detail, { cause: error });
+      // The topics are named: an ACL that forbids one of them says which (Kafka's error does not).
+      const detail = `to ${[...byTopic.keys()].join(', ')}: ${error instanceof Error ? error.message : String(error)}`;
+      this.setConnected(false, `publish failed ${detail}`);
+      throw new PublishError(`publishing ${detail}`, { cause: error });
     } finally {
       clearTimeout(timer);
     }

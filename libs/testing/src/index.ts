@@ -39,3 +39,4 @@ export {
 } from './ingest-registration.ts';
 export { tcpProxy, type TcpProxy } from './tcp-proxy.ts';
 export { readinessOf, startBeforeKafka } from './late-dependency.ts';
+export { startSecureKafka, type Grant, type ScramMechanism, type SecureTestKafka } from './secure-kafka.ts';

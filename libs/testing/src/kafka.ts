@@ -47,7 +47,11 @@ export interface ConsumedRecord {
  * Kafka, which must not disturb the others).
  */
 export async function startKafka(instance?: string): Promise<TestKafka> {
-  const env = await ensureComponent('kafka', {}, undefined, instance);
+  return startKafkaFrom(await ensureComponent('kafka', {}, undefined, instance));
+}
+
+/** The client side of a broker tools/env started, from the settings it reported. */
+export function startKafkaFrom(env: Record<string, string>): TestKafka {
   const brokers = [required(env, 'KAFKA_BROKERS', 'kafka')];
   const client = (clientId = uniqueName('test')) =>
     new Kafka({ clientId, brokers, logLevel: logLevel.ERROR, retry: { retries: 8, initialRetryTime: 100 } });
