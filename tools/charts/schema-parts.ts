@@ -163,6 +163,7 @@ export const serviceChart = (name: string, specific: Record<string, Schema>, ked
       {
         brokers: string('Kafka bootstrap servers, comma-separated (may use templates)', { minLength: 1 }),
         createTopics: boolean("Create Parley's topics at start-up"),
+        security: kafkaSecurity,
       },
       'Kafka',
       ['brokers'],
@@ -206,5 +207,37 @@ export const serviceChart = (name: string, specific: Record<string, Schema>, ked
         }
       : {}),
   });
+
+/** A key of an existing Secret (names may use templates). */
+const secretKey = (description: string, key: string): Schema =>
+  closed(
+    { name: string(`${description}: the Secret's name (empty: not used)`), key: string(`Key in it (default ${key})`) },
+    description,
+  );
+
+/** How the services reach Kafka: the same shape in each chart and as the umbrella's global.kafkaSecurity. */
+export const kafkaSecurity: Schema = closed(
+  {
+    protocol: { enum: ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'], description: "Kafka's security.protocol" },
+    caSecret: secretKey('PEM bundle of the CAs that signed the brokers (SSL, SASL_SSL)', 'ca.crt'),
+    clientCertSecret: closed(
+      {
+        name: string('Secret with the client certificate and key for mutual TLS (empty: none)'),
+        certKey: string('Key of the certificate (default user.crt)'),
+        keyKey: string('Key of the private key (default user.key)'),
+      },
+      'Mutual TLS',
+    ),
+    sasl: closed(
+      {
+        mechanism: { enum: ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'], description: 'SASL mechanism' },
+        username: string('SASL user (templates allowed)'),
+        passwordSecret: secretKey('The SASL password', 'password'),
+      },
+      'SASL (SASL_PLAINTEXT, SASL_SSL)',
+    ),
+  },
+  'TLS and SASL; credentials only from existing Secrets',
+);
 
 export { size, url };

@@ -3,6 +3,7 @@ import {
   closed,
   freeMap,
   image,
+  kafkaSecurity,
   integer,
   networkPolicy,
   pdb,
@@ -200,6 +201,10 @@ const parley = closed({
   global: closed(
     {
       kafkaBrokers: string('Kafka bootstrap servers for every service (templates allowed)', { minLength: 1 }),
+      kafkaSecurity: {
+        ...kafkaSecurity,
+        description: "Every service's Kafka TLS and SASL; wins over each chart's kafka.security",
+      },
       serverName: string('Matrix server_name for Synapse, ingest and the bridge', {
         pattern: '^[A-Za-z0-9.-]+(:[0-9]+)?$',
       }),

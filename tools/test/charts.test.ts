@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generatedFiles } from '../charts/generate.ts';
 import { CHARTS, ciValues, crdValidators, k8sTools, parseManifests, ROOT, run, type Manifest } from './k8s-tools.ts';
@@ -15,6 +15,19 @@ const renderKey = (chart: string, values?: string) => `${chart}:${values ?? 'def
 
 function template(chart: string, values?: string, extra: string[] = []) {
   return run(tools.helm, ['template', 'parley', join('charts', chart), ...(values ? ['-f', values] : []), ...extra]);
+}
+
+/** The `helm …` lines of a Markdown text's sh blocks, continuation lines joined, split into words. */
+function helmCommandsIn(markdown: string): string[][] {
+  const commands: string[][] = [];
+  for (const block of markdown.matchAll(/```sh\n([\s\S]*?)```/g)) {
+    const lines = (block[1] ?? '')
+      .replace(/\\\n\s*/g, ' ')
+      .split('\n')
+      .map((l) => l.trim());
+    for (const line of lines) if (line.startsWith('helm ')) commands.push(line.split(/\s+/));
+  }
+  return commands;
 }
 
 const CORE_API = /^(v1|apps\/v1|batch\/v1|policy\/v1|networking\.k8s\.io\/v1|autoscaling\/v2)$/;
@@ -245,6 +258,134 @@ describe('Helm charts (real Helm, offline Kubernetes schemas)', () => {
     // The ingest registration asks for receipts and typing.
     const registration = manifests.find((m) => m.kind === 'Secret' && m.metadata.name === 'parley-ingest-registration');
     expect(parseManifests(registration.stringData['registration.yaml'])[0]).toMatchObject({ receive_ephemeral: true });
+  });
+
+  it('with values-strimzi.yaml: a TLS+SCRAM listener, one least-privilege KafkaUser per service, each service logging in as it', () => {
+    const result = template('parley', 'charts/parley/values-strimzi.yaml');
+    expect(result.code, result.stderr).toBe(0);
+    const manifests: any[] = parseManifests(result.stdout);
+    const kafka = manifests.find((m) => m.kind === 'Kafka');
+    expect(kafka.spec.kafka.listeners).toEqual([
+      { name: 'tls', port: 9093, type: 'internal', tls: true, authentication: { type: 'scram-sha-512' } },
+    ]);
+    expect(kafka.spec.kafka.authorization).toEqual({ type: 'simple' });
+    const users = manifests.filter((m) => m.kind === 'KafkaUser');
+    expect(users.map((u) => u.metadata.name).sort()).toEqual(['parley-classifier', 'parley-crm-sink', 'parley-ingest']);
+    const grants = (name: string) => {
+      const user = users.find((u) => u.metadata.name === name);
+      // The fields and values Strimzi documents for KafkaUser (the CRD schema cannot be fetched here).
+      expect(user.metadata.labels['strimzi.io/cluster']).toBe('parley-kafka');
+      expect(user.spec.authentication).toEqual({ type: 'scram-sha-512' });
+      expect(user.spec.authorization.type).toBe('simple');
+      const byResource: Record<string, string[]> = {};
+      for (const acl of user.spec.authorization.acls) {
+        expect(['topic', 'group', 'cluster', 'transactionalId']).toContain(acl.resource.type);
+        expect(['literal', 'prefix']).toContain(acl.resource.patternType);
+        for (const op of acl.operations)
+          expect([
+            'Read',
+            'Write',
+            'Create',
+            'Delete',
+            'Alter',
+            'Describe',
+            'ClusterAction',
+            'AlterConfigs',
+            'DescribeConfigs',
+            'IdempotentWrite',
+            'All',
+          ]).toContain(op);
+        const key = `${acl.resource.type}:${acl.resource.name}`;
+        byResource[key] = [...(byResource[key] ?? []), ...acl.operations].sort();
+      }
+      return byResource;
+    };
+    const readers = { 'group:parley-range-reader-': ['Delete', 'Read'], 'group:parley-follower-': ['Delete', 'Read'] };
+    expect(grants('parley-ingest')).toEqual({
+      'topic:parley.matrix.events.v1': ['Describe', 'Describe', 'Read', 'Write'],
+      'topic:parley.matrix.events.dlq': ['Describe', 'Write'],
+      'topic:parley.matrix.ephemeral.v1': ['Describe', 'Write'],
+      'topic:parley.matrix.rooms.v1': ['Describe', 'Write'],
+      'topic:parley.ingest.state.v1': ['Describe', 'Describe', 'Read', 'Write'],
+      ...readers,
+    });
+    expect(grants('parley-classifier')).toEqual({
+      'topic:parley.matrix.events.v1': ['Describe', 'Read'],
+      'topic:parley.classifications.v1': ['Describe', 'Write'],
+      'topic:parley.classifications.dlq': ['Describe', 'Write'],
+      'group:parley-classifier': ['Read'],
+      ...readers,
+    });
+    expect(grants('parley-crm-sink')).toEqual({
+      'topic:parley.classifications.v1': ['Describe', 'Read'],
+      'topic:parley.matrix.rooms.v1': ['Describe', 'Read'],
+      'topic:parley.crm-sink.state.v1': ['Describe', 'Describe', 'Read', 'Write'],
+      'topic:parley.crm-sink.dlq': ['Describe', 'Write'],
+      'group:parley-crm-sink': ['Read'],
+      ...readers,
+    });
+    for (const service of ['ingest', 'classifier', 'crm-sink']) {
+      const pod = manifests.find((m) => m.kind === 'Deployment' && m.metadata.name === `parley-${service}`).spec
+        .template.spec;
+      const env = Object.fromEntries(pod.containers[0].env.map((e: any) => [e.name, e.value]));
+      expect(env, service).toMatchObject({
+        PARLEY_KAFKA_BROKERS: 'parley-kafka-kafka-bootstrap:9093',
+        PARLEY_KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
+        PARLEY_KAFKA_SSL_CA_FILE: '/etc/parley/kafka/ca/ca.pem',
+        PARLEY_KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+        PARLEY_KAFKA_SASL_USERNAME: `parley-${service}`,
+        PARLEY_KAFKA_SASL_PASSWORD_FILE: '/etc/parley/kafka/sasl/password',
+        PARLEY_KAFKA_CREATE_TOPICS: 'false',
+      });
+      // No credential in the manifest: the password and the CA come from the Secrets Strimzi writes.
+      expect(JSON.stringify(pod.containers[0].env)).not.toMatch(/PARLEY_KAFKA_SASL_PASSWORD"/);
+      const secrets = Object.fromEntries(
+        pod.volumes.filter((v: any) => v.secret).map((v: any) => [v.name, v.secret.secretName]),
+      );
+      expect(secrets, service).toMatchObject({
+        'kafka-ca': 'parley-kafka-cluster-ca-cert',
+        'kafka-sasl': `parley-${service}`,
+      });
+    }
+  });
+
+  it('renders plaintext Kafka settings by default and refuses SASL without a user or password Secret', () => {
+    const plain: any[] = rendered.get(renderKey('classifier')) ?? [];
+    const env = plain.find((m) => m.kind === 'Deployment').spec.template.spec.containers[0].env;
+    expect(env.find((e: any) => e.name === 'PARLEY_KAFKA_SECURITY_PROTOCOL').value).toBe('PLAINTEXT');
+    expect(JSON.stringify(env)).not.toContain('SASL');
+    const noUser = template('classifier', undefined, ['--set', 'kafka.security.protocol=SASL_SSL']);
+    expect(noUser.code).not.toBe(0);
+    expect(noUser.stderr).toContain('kafka.security.sasl.username is required');
+    const noSecret = template('classifier', undefined, [
+      '--set',
+      'kafka.security.protocol=SASL_PLAINTEXT',
+      '--set',
+      'kafka.security.sasl.username=classifier',
+    ]);
+    expect(noSecret.stderr).toContain('kafka.security.sasl.passwordSecret.name is required');
+  });
+
+  it("runs the READMEs' Helm commands as written on a fresh clone (install rendered client-side)", () => {
+    // Tracked files only, as a clone has them: no built subchart archives.
+    const clone = mkdtempSync(join(tmpdir(), 'readme-helm-'));
+    const files = run('git', ['ls-files', 'charts'], { cwd: ROOT });
+    expect(files.code, files.stderr).toBe(0);
+    for (const file of files.stdout.split('\n').filter(Boolean)) {
+      mkdirSync(dirname(join(clone, file)), { recursive: true });
+      copyFileSync(join(ROOT, file), join(clone, file));
+    }
+    const commands = ['README.md', 'charts/README.md'].flatMap((readme) =>
+      helmCommandsIn(readFileSync(join(ROOT, readme), 'utf8')),
+    );
+    expect(commands.map((c) => c[1])).toEqual(['dependency', 'install', 'dependency', 'install', 'install']);
+    for (const [, verb, ...args] of commands) {
+      // `helm install --dry-run=client` still asks a cluster for its version (Helm 3.22); `helm template`
+      // renders the same release with the same arguments and no cluster.
+      const result = run(tools.helm, [verb === 'install' ? 'template' : (verb ?? ''), ...args], { cwd: clone });
+      expect(result.code, `helm ${verb ?? ''} ${args.join(' ')}\n${result.stderr}`).toBe(0);
+      if (verb === 'install') expect(parseManifests(result.stdout).some((m) => m.kind === 'Deployment')).toBe(true);
+    }
   });
 
   it('validates the plain manifests of k8s/ and lists each in the kustomization', () => {

@@ -29,8 +29,12 @@ export function k8sTools(): {
   };
 }
 
-export function run(command: string, args: string[]): { code: number; stdout: string; stderr: string } {
-  const result = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+export function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string } = {},
+): { code: number; stdout: string; stderr: string } {
+  const result = spawnSync(command, args, { cwd: options.cwd ?? ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 

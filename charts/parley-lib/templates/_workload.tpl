@@ -73,6 +73,11 @@ spec:
           volumeMounts:
             - name: tmp
               mountPath: /tmp
+            {{- range fromYamlArray (include "parley-lib.kafkaSecurityVolumes" $) }}
+            - name: {{ .name }}
+              mountPath: {{ .mountPath }}
+              readOnly: true
+            {{- end }}
             {{- with .volumeMounts }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
@@ -80,6 +85,11 @@ spec:
         # The root filesystem is read-only; Node and the NDJSON target may write here.
         - name: tmp
           emptyDir: {}
+        {{- range fromYamlArray (include "parley-lib.kafkaSecurityVolumes" $) }}
+        - name: {{ .name }}
+          secret:
+            {{- toYaml .secret | nindent 12 }}
+        {{- end }}
         {{- with .volumes }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
