@@ -26,6 +26,13 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
     });
     const built = targetFromSettings(config, stop.signal, (attempt) => {
       requests.inc({ status: String(attempt.status) });
+      // A CRM that is not there (yet) or failing: /readyz says so while the client keeps retrying.
+      if (attempt.retryInMs !== undefined && (attempt.status === 'network' || attempt.status >= 500))
+        readiness.report(
+          'crm',
+          false,
+          `${built.kind} not answering (${String(attempt.status)} on ${attempt.method} ${attempt.path}); retrying`,
+        );
       if (attempt.retryInMs !== undefined)
         logger.debug(
           { status: attempt.status, path: attempt.path, retryInMs: attempt.retryInMs },
@@ -70,6 +77,8 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
     return {
       close: async () => {
         stopping = true;
+        // Before the first run nothing is in flight: a start-up waiting for the CRM is cut short.
+        if (!stage.consuming) stop.abort();
         // The in-flight run finishes (written, published, committed) before the consumer leaves; the
         // sync stops retrying a CRM that is down once the worker is stopping.
         await worker.close();

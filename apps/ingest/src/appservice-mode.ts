@@ -13,7 +13,7 @@ import { kafkaOutput } from './kafka-output.ts';
 import { publishRoomDirectory } from './room-directory.ts';
 import { ingestMetrics } from './metrics.ts';
 import { pipelineFromSettings, type IngestConfig } from './pipeline-from-settings.ts';
-import { errorMessage } from '@parley/service-runtime';
+import { backoff, errorMessage, retryUntilDone } from '@parley/service-runtime';
 
 /**
  * The primary mode: the homeserver pushes transactions; each is produced to Kafka and acknowledged
@@ -29,15 +29,29 @@ export async function wireAppserviceMode(context: ServiceContext<IngestConfig>):
   readiness.expect('homeserver', 'waiting for the homeserver to ping us');
   readiness.expect('transaction-log', 'loading recently acknowledged transaction ids from Kafka');
 
+  // The homeserver may come up after ingest: the ping is retried with backoff until it is answered, and
+  // /readyz says why meanwhile. Each recovery pings again (a homeserver that held transactions back for
+  // minutes retries at once).
+  let stopping = false;
+  let pinging = false;
   const ping = async () => {
-    if (!config.PARLEY_AS_PING_ON_START) return;
+    if (!config.PARLEY_AS_PING_ON_START || pinging) return;
+    pinging = true;
     try {
-      const { duration_ms } = await homeserver.ping(identity.id);
+      const { duration_ms } = await retryUntilDone(() => homeserver.ping(identity.id), {
+        stopping: () => stopping,
+        delayMs: backoff(1_000, 30_000),
+        onFailure: (error, attempt) => {
+          readiness.report('homeserver', false, `ping failed: ${errorMessage(error)}`);
+          if (attempt % 10 === 0) logger.warn({ err: error, attempt }, 'homeserver ping failed; retrying');
+        },
+      });
       readiness.report('homeserver', true, `ping answered in ${duration_ms} ms`);
       logger.info({ durationMs: duration_ms }, 'homeserver ping answered');
     } catch (error) {
-      readiness.report('homeserver', false, `ping failed: ${errorMessage(error)}`);
-      logger.warn({ err: error }, 'homeserver ping failed');
+      if (!stopping) throw error;
+    } finally {
+      pinging = false;
     }
   };
   if (!config.PARLEY_AS_PING_ON_START) readiness.report('homeserver', true, 'ping disabled');
@@ -67,8 +81,9 @@ export async function wireAppserviceMode(context: ServiceContext<IngestConfig>):
       await order.arm().catch((error: unknown) => {
         logger.warn({ err: error }, 'order check could not read the events topic yet');
       });
-      // After an outage Synapse backs off for up to ~8.5 minutes; a ping makes it retry at once.
-      await ping();
+      // After an outage Synapse backs off for up to ~8.5 minutes; a ping makes it retry at once. Not
+      // awaited: Kafka is usable whether or not the homeserver answers yet.
+      void ping();
       catchUp.afterRecovery();
       if (firstTime && config.PARLEY_ROOM_DIRECTORY_ON_START)
         void publishRoomDirectory({
@@ -153,6 +168,7 @@ export async function wireAppserviceMode(context: ServiceContext<IngestConfig>):
 
   return {
     close: async () => {
+      stopping = true;
       await output.worker.halt();
       // A pass under way is not waited for: the next start catches up again.
       void catchUp.stop();

@@ -59,6 +59,11 @@ export class SinkStage {
     }, options.followUpCheckMs);
   }
 
+  /** Whether start-up is done and runs are being written. */
+  get consuming(): boolean {
+    return this.sync !== undefined;
+  }
+
   /** The worker's start-up hook: runs each time Kafka is reached. */
   readonly start = async ({ kafka }: WorkerContext): Promise<void> => {
     const { options } = this;
