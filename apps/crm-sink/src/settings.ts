@@ -9,6 +9,8 @@ export const crmSinkSettings = {
   PARLEY_ROOMS_TOPIC: z.string().min(1).default(TOPICS.matrixRooms),
   PARLEY_STATE_TOPIC: z.string().min(1).default(TOPICS.crmSinkState),
   PARLEY_DLQ_TOPIC: z.string().min(1).default(TOPICS.crmSinkDlq),
+  /** Where `forget` records each erasure (without personal data). */
+  PARLEY_AUDIT_TOPIC: z.string().min(1).default(TOPICS.audit),
   /** Classifications written per CRM batch at most: bigger batches mean fewer Twenty requests per message. */
   PARLEY_CRM_BATCH: setting.positiveInt(1000),
   /** The broker holds a fetch until this many bytes are there or the wait is over, so batches fill up. */

@@ -11,6 +11,8 @@ export {
 } from './classification.ts';
 export { DeadLetterV1 } from './dead-letter.ts';
 export { deadLetterRecord, kafkaInputDeadLetter, type DeadLetterOptions } from './dead-letter-record.ts';
+export { AuditV1 } from './audit.ts';
+export { auditRecord } from './audit-record.ts';
 export { EphemeralV1 } from './ephemeral.ts';
 export { RoomStateV1 } from './room-state.ts';
 export {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ClassificationV1 } from './classification.ts';
 import { DeadLetterV1 } from './dead-letter.ts';
+import { AuditV1 } from './audit.ts';
 import { EphemeralV1 } from './ephemeral.ts';
 import { MatrixEventV1 } from './matrix-event.ts';
 import { RoomStateV1 } from './room-state.ts';
@@ -19,6 +20,7 @@ export const PUBLISHED_SCHEMAS: readonly PublishedSchema[] = [
   { file: 'dead-letter.v1.json', id: 'urn:parley:schema:dead-letter:v1', schema: DeadLetterV1 },
   { file: 'room-state.v1.json', id: 'urn:parley:schema:room-state:v1', schema: RoomStateV1 },
   { file: 'ephemeral.v1.json', id: 'urn:parley:schema:ephemeral:v1', schema: EphemeralV1 },
+  { file: 'audit.v1.json', id: 'urn:parley:schema:audit:v1', schema: AuditV1 },
 ];
 
 export const DATASCHEMA = {
@@ -27,6 +29,7 @@ export const DATASCHEMA = {
   deadLetter: 'urn:parley:schema:dead-letter:v1',
   roomState: 'urn:parley:schema:room-state:v1',
   ephemeral: 'urn:parley:schema:ephemeral:v1',
+  audit: 'urn:parley:schema:audit:v1',
 } as const;
 
 /** The JSON Schema (draft 2020-12) of a published schema, as committed in the repository. */

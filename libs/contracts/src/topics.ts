@@ -17,6 +17,8 @@ export const TOPICS = {
   crmSinkState: 'parley.crm-sink.state.v1',
   /** Classifications the CRM refused for good (bad data), with the reason. */
   crmSinkDlq: 'parley.crm-sink.dlq',
+  /** Erasures carried out, without personal data (AuditV1). */
+  audit: 'parley.audit.v1',
 } as const;
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
 
@@ -31,6 +33,7 @@ export const CE_TYPES = {
   classificationLabel: `${CE_TYPE_PREFIX}.classification.label.v1`,
   classificationRetraction: `${CE_TYPE_PREFIX}.classification.retraction.v1`,
   deadLetter: `${CE_TYPE_PREFIX}.deadletter.v1`,
+  audit: `${CE_TYPE_PREFIX}.audit.erasure.v1`,
   roomState: `${CE_TYPE_PREFIX}.matrix.room.v1`,
   ephemeral: (type: string) => `${CE_TYPE_PREFIX}.matrix.ephemeral.${type.replace(/^m\./, '')}.v1`,
 } as const;
@@ -61,5 +64,7 @@ export function topicDefinitions(partitions: number): TopicDefinition[] {
     { name: TOPICS.ingestState, partitions: 1, config: compacted },
     { name: TOPICS.crmSinkState, partitions: 1, config: compacted },
     { name: TOPICS.crmSinkDlq, partitions: 1, config: retained(30) },
+    // Kept for good: it is the proof that a request was carried out.
+    { name: TOPICS.audit, partitions: 1, config: { 'cleanup.policy': 'delete', 'retention.ms': '-1' } },
   ];
 }

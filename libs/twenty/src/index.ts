@@ -11,3 +11,4 @@ export {
 } from './schema.ts';
 export { TWENTY_DEFAULT_RATE_LIMITS, TwentyPacer, type PacerOptions, type TwentyRateLimits } from './pacer.ts';
 export { BATCH_LIMIT, TwentyTarget } from './twenty-target.ts';
+export { forgetPerson, type ErasureResult, type ErasureSubject } from './erasure.ts';

@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { auditRecord, RoomStateV1 } from '@parley/contracts';
+import { AcknowledgedProducer, kafkaClientFromSettings, readTopicRange } from '@parley/kafka';
+import { ConfigError, createLogger, loadConfig, setting } from '@parley/service-runtime';
+import { forgetPerson, TwentyAuthError, TwentyRequestError, type ErasureSubject } from '@parley/twenty';
+import { ROOM_KEY_PREFIX } from '@parley/crm';
+import { z } from 'zod';
+import { crmSinkSettings } from './settings.ts';
+import { twentyClient } from './target-from-settings.ts';
+
+const USAGE = `usage: parley-crm-sink forget (--phone +4915… | --matrix-id @user:server | --person-id <Twenty id>)
+Erases a person on request: their person record, chat messages and the follow-up tasks Parley made in
+Twenty (hard deletes); tombstones for their direct rooms on the compacted rooms and sink-state topics;
+an audit record on PARLEY_AUDIT_TOPIC holding only a hash of the identifier and the counts. Reads the
+service's settings (Twenty, Kafka and topics). What stays on non-compacted topics until their retention
+ends is listed in the README ("Erasure").`;
+
+/** `forget` subcommand; returns the process exit code. */
+export async function forgetCommand(args: string[]): Promise<number> {
+  let subject: ErasureSubject;
+  try {
+    const { values } = parseArgs({
+      args,
+      options: {
+        phone: { type: 'string' },
+        'matrix-id': { type: 'string' },
+        'person-id': { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+    });
+    if (values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    const given = [
+      values.phone !== undefined && ({ kind: 'phone', phone: values.phone.replace(/[\s-]/g, '') } as const),
+      values['matrix-id'] !== undefined && ({ kind: 'matrix', userId: values['matrix-id'] } as const),
+      values['person-id'] !== undefined && ({ kind: 'person', id: values['person-id'] } as const),
+    ].filter((s) => s !== false);
+    const [only] = given;
+    if (given.length !== 1 || only === undefined) throw new Error('name the person exactly one way');
+    if (only.kind === 'phone' && !/^\+[1-9][0-9]{6,14}$/.test(only.phone))
+      throw new Error(`--phone ${only.phone} is not an E.164 number (+ and digits)`);
+    subject = only;
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+    return 2;
+  }
+  let config;
+  let kafka;
+  try {
+    config = loadConfig(z.object({ ...crmSinkSettings, PARLEY_LOG_LEVEL: setting.logLevel() }), {
+      service: 'crm-sink',
+    });
+    if (!config.PARLEY_TWENTY_URL)
+      throw new ConfigError([{ setting: 'PARLEY_TWENTY_URL', problem: 'required' }], 'crm-sink');
+    if (!config.PARLEY_TWENTY_API_KEY)
+      throw new ConfigError([{ setting: 'PARLEY_TWENTY_API_KEY', problem: 'required' }], 'crm-sink');
+    kafka = kafkaClientFromSettings(
+      { ...config, PARLEY_KAFKA_CLIENT_ID: `${config.PARLEY_KAFKA_CLIENT_ID}-forget` },
+      // Logs to stderr: stdout is the command's answer.
+      createLogger({ service: 'crm-sink-forget', level: config.PARLEY_LOG_LEVEL, destination: process.stderr }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 78;
+  }
+
+  try {
+    const erased = await forgetPerson(twentyClient(config, AbortSignal.timeout(30 * 60_000)), subject);
+    // Direct rooms are the person's own: their room record (name, members) and the sink's memory of
+    // them go. Group rooms stay; the person's messages in them are gone from the CRM above.
+    const direct = new Set<string>();
+    const wanted = new Set(erased.roomIds);
+    await readTopicRange(kafka, config.PARLEY_ROOMS_TOPIC, (_partition, message) => {
+      const key = message.key?.toString();
+      if (key === undefined || !wanted.has(key) || message.value === null) return;
+      const room = RoomStateV1.safeParse(JSON.parse(message.value.toString()));
+      if (room.success && room.data.channel.roomType === 'dm') direct.add(key);
+      else direct.delete(key);
+    });
+    const tombstones = [...direct].flatMap((roomId) => [
+      { topic: config.PARLEY_ROOMS_TOPIC, key: roomId },
+      { topic: config.PARLEY_STATE_TOPIC, key: `${ROOM_KEY_PREFIX}${roomId}` },
+    ]);
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      for (const { topic, key } of tombstones)
+        await producer.send({ topic, acks: -1, messages: [{ key, value: null }] });
+    } finally {
+      await producer.disconnect();
+    }
+    const identifier =
+      subject.kind === 'phone'
+        ? `phone:${subject.phone}`
+        : subject.kind === 'matrix'
+          ? `matrix:${subject.userId}`
+          : `person:${subject.id}`;
+    const audit = new AcknowledgedProducer(kafka, { timeoutMs: config.PARLEY_PUBLISH_TIMEOUT_MS });
+    await audit.connect();
+    const removed = { ...erased.removed, tombstones: tombstones.length };
+    try {
+      await audit.publish([
+        auditRecord(
+          {
+            schemaVersion: 1,
+            action: 'erasure',
+            subjectSha256: createHash('sha256').update(identifier).digest('hex'),
+            at: new Date().toISOString(),
+            removed,
+            by: 'parley/crm-sink forget',
+          },
+          config.PARLEY_AUDIT_TOPIC,
+        ),
+      ]);
+    } finally {
+      await audit.disconnect();
+    }
+    process.stdout.write(`${JSON.stringify({ found: erased.personId !== undefined, removed })}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof TwentyAuthError || error instanceof TwentyRequestError) {
+      process.stderr.write(`forget failed: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
