@@ -1,4 +1,4 @@
-import { DurableRecentIds } from '@parley/kafka';
+import { DurableRecentIds, RecentIdsState } from '@parley/kafka';
 import {
   appserviceRoutes,
   HomeserverClient,
@@ -65,7 +65,7 @@ export async function wireAppserviceMode(context: ServiceContext<IngestConfig>):
     readiness,
     async (firstTime) => {
       if (firstTime) {
-        recent = new DurableRecentIds(output.stateMap(stateKey), stateKey, output.producer);
+        recent = new DurableRecentIds(output.stateMap(stateKey, RecentIdsState), stateKey, output.producer);
         logger.info({ remembered: await recent.load() }, 'loaded recently acknowledged transaction ids');
         processor = new TransactionProcessor({
           homeserver: config.PARLEY_HOMESERVER_NAME,

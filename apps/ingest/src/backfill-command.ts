@@ -1,6 +1,6 @@
 import { TOPICS } from '@parley/contracts';
 import { CompactedTopicMap } from '@parley/kafka';
-import { backfillRoom, type BackfillCheckpoint } from '@parley/matrix';
+import { BackfillCheckpoint, backfillRoom } from '@parley/matrix';
 import cliProgress from 'cli-progress';
 import { commandArgs } from './command-args.ts';
 import { withCommandContext } from './command-context.ts';
@@ -46,7 +46,9 @@ export async function backfillCommand(args: string[]): Promise<number> {
 
   return withCommandContext('backfill', async ({ config, logger, homeserver, kafka, producer }) => {
     const prefix = `backfill/${config.PARLEY_HOMESERVER_NAME}/`;
-    const store = new CompactedTopicMap<BackfillCheckpoint>(kafka, TOPICS.ingestState, prefix);
+    const store = new CompactedTopicMap(kafka, TOPICS.ingestState, prefix, BackfillCheckpoint, (key, problem) => {
+      logger.warn({ key, problem }, 'a stored checkpoint is not one; that room starts from its newest event');
+    });
     const saved = values.restart ? new Map<string, BackfillCheckpoint>() : await store.load();
     const rooms = values.rooms
       ? values.rooms

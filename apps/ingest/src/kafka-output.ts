@@ -2,6 +2,7 @@ import { TOPICS } from '@parley/contracts';
 import { CompactedTopicMap, KafkaWorker, type AcknowledgedProducer } from '@parley/kafka';
 import type { Logger, Readiness } from '@parley/service-runtime';
 import type { Kafka } from 'kafkajs';
+import type { z } from 'zod';
 import type { Registry } from 'prom-client';
 import type { IngestConfig } from './pipeline-from-settings.ts';
 
@@ -12,7 +13,7 @@ export interface KafkaOutput {
   /** Reaches Kafka (again) in the background; `reconnect` after a failed publish, `close` at shutdown. */
   worker: KafkaWorker;
   /** ingest's durable state (compacted), under keys starting with `prefix`. */
-  stateMap<T>(prefix: string): CompactedTopicMap<T>;
+  stateMap<T>(prefix: string, schema: z.ZodType<T>): CompactedTopicMap<T>;
 }
 
 /** `onConnected` runs each time Kafka is reached, told whether it is the first time. */
@@ -40,6 +41,9 @@ export function kafkaOutput(
     kafka: worker.kafka,
     producer: worker.producer,
     worker,
-    stateMap: <T>(prefix: string) => new CompactedTopicMap<T>(worker.kafka, TOPICS.ingestState, prefix),
+    stateMap: <T>(prefix: string, schema: z.ZodType<T>) =>
+      new CompactedTopicMap<T>(worker.kafka, TOPICS.ingestState, prefix, schema, (key, problem) => {
+        logger.warn({ key, problem }, 'a stored state value is not one; left out');
+      }),
   };
 }

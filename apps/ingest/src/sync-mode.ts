@@ -2,6 +2,10 @@ import { HomeserverClient, SyncLoop } from '@parley/matrix';
 import { ConfigError, type RunningService, type ServiceContext } from '@parley/service-runtime';
 import { kafkaOutput } from './kafka-output.ts';
 import { pipelineFromSettings, type IngestConfig } from './pipeline-from-settings.ts';
+import { z } from 'zod';
+
+/** The stored sync position: the since-token of the last batch produced. */
+const SyncPosition = z.object({ token: z.string().min(1) });
 
 /**
  * For deployments that cannot register an appservice: long-poll /sync as a user, resuming from the
@@ -32,7 +36,7 @@ export async function wireSyncMode(context: ServiceContext<IngestConfig>): Promi
     readiness,
     async (firstTime) => {
       if (!firstTime) return;
-      const tokens = output.stateMap<{ token: string }>(key);
+      const tokens = output.stateMap(key, SyncPosition);
       loop = new SyncLoop({
         client: homeserver,
         homeserver: config.PARLEY_HOMESERVER_NAME,

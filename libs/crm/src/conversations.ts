@@ -1,17 +1,27 @@
+import { z } from 'zod';
 /**
  * What the sink remembers about a room between batches (and across restarts, on a compacted topic):
  * its customer, the current conversation episode and the oldest customer message still unanswered.
  */
-export interface RoomMemory {
-  customer?: { key: string; matrixId?: string; whatsappId?: string; whatsappLid?: string };
-  episodeStart?: string;
-  lastMessageAt?: string;
+/** The sink's memory of a room, as stored on its compacted state topic. */
+export const RoomMemory = z.object({
+  customer: z
+    .object({
+      key: z.string(),
+      matrixId: z.string().optional(),
+      whatsappId: z.string().optional(),
+      whatsappLid: z.string().optional(),
+    })
+    .optional(),
+  episodeStart: z.string().optional(),
+  lastMessageAt: z.string().optional(),
   /** Rule ids that already created a task in this episode. */
-  fired: string[];
-  waiting?: { eventId: string; since: string };
+  fired: z.array(z.string()),
+  waiting: z.object({ eventId: z.string(), since: z.string() }).optional(),
   /** The room name written into this room's chat-message records (its id while no name was known). */
-  roomName?: string;
-}
+  roomName: z.string().optional(),
+});
+export type RoomMemory = z.infer<typeof RoomMemory>;
 
 const ms = (iso: string) => Date.parse(iso);
 

@@ -1,5 +1,5 @@
 export { contactOf, splitName, whatsappIdFromChat } from './contacts.ts';
-export { Conversations, type RoomMemory } from './conversations.ts';
+export { Conversations, RoomMemory } from './conversations.ts';
 export {
   DEFAULT_FOLLOW_UPS,
   FollowUpConfig,

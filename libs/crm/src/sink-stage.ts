@@ -2,7 +2,7 @@ import { RoomStateV1, type TopicRecord } from '@parley/contracts';
 import { CompactedTopicMap, TopicFollower, type WorkerContext } from '@parley/kafka';
 import type { Logger } from '@parley/service-runtime';
 import type { KafkaMessage } from 'kafkajs';
-import type { RoomMemory } from './conversations.ts';
+import { RoomMemory } from './conversations.ts';
 import { CrmSync, ROOM_KEY_PREFIX } from './crm-sync.ts';
 import type { FollowUpConfig } from './follow-up-rules.ts';
 import { CrmPlanner } from './planner.ts';
@@ -69,7 +69,15 @@ export class SinkStage {
     const { options } = this;
     try {
       this.note = (await options.prepareTarget?.()) ?? '';
-      const stateStore = new CompactedTopicMap<RoomMemory>(kafka, options.topics.state, ROOM_KEY_PREFIX);
+      const stateStore = new CompactedTopicMap(
+        kafka,
+        options.topics.state,
+        ROOM_KEY_PREFIX,
+        RoomMemory,
+        (key, problem) => {
+          options.logger.warn({ key, problem }, 'a stored room memory is not one; the room starts afresh');
+        },
+      );
       const restored = [...(await stateStore.load()).entries()].map(([key, memory]): [string, RoomMemory] => [
         key.slice(ROOM_KEY_PREFIX.length),
         memory,

@@ -3,7 +3,7 @@ export { kafkaSecurity } from './security.ts';
 export { CompactedTopicMap, StoreLoadError } from './compacted-store.ts';
 export { AcknowledgedProducer, PublishError, type AcknowledgedProducerOptions } from './producer.ts';
 export { ensureTopics, reachCluster, type TopicSpec } from './topics.ts';
-export { DurableRecentIds } from './recent-ids.ts';
+export { DurableRecentIds, RecentIdsState } from './recent-ids.ts';
 export { readTopicRange, TopicReadError, type TopicRangeOptions } from './topic-range.ts';
 export { TopicFollower } from './topic-follower.ts';
 export { runBatchConsumer, type BatchConsumerOptions } from './batch-consumer.ts';

@@ -1,10 +1,11 @@
+import { z } from 'zod';
 import type { TopicRecord } from '@parley/contracts';
 import type { CompactedTopicMap } from './compacted-store.ts';
 import type { AcknowledgedProducer } from './producer.ts';
 
-interface Stored {
-  ids: string[];
-}
+/** What DurableRecentIds stores under its key (the schema its CompactedTopicMap checks with). */
+export const RecentIdsState = z.object({ ids: z.array(z.string()) });
+type Stored = z.infer<typeof RecentIdsState>;
 
 export interface DurableRecentIdsOptions {
   capacity?: number;

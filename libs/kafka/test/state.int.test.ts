@@ -1,13 +1,17 @@
 import { createLogger } from '@parley/service-runtime';
 import { startKafka, uniqueName, type TestKafka } from '@parley/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
   AcknowledgedProducer,
   CompactedTopicMap,
   createKafkaClient,
   DurableRecentIds,
   readTopicRange,
+  RecentIdsState,
 } from '../src/index.ts';
+
+const N = z.object({ n: z.number() });
 
 describe('state on compacted topics (real Kafka)', () => {
   let kafka: TestKafka;
@@ -25,14 +29,38 @@ describe('state on compacted topics (real Kafka)', () => {
   afterAll(() => producer.disconnect());
 
   it('loads the latest value of every key under its prefix, and nothing of other prefixes', async () => {
-    const map = new CompactedTopicMap<{ n: number }>(client(), topic, 'mine/');
+    const map = new CompactedTopicMap(client(), topic, 'mine/', N);
     await map.set(producer, 'mine/a', { n: 1 });
     await map.set(producer, 'mine/b', { n: 1 });
     await map.set(producer, 'mine/a', { n: 2 });
-    await new CompactedTopicMap<{ n: number }>(client(), topic, 'theirs/').set(producer, 'theirs/x', { n: 9 });
-    const loaded = await new CompactedTopicMap<{ n: number }>(client(), topic, 'mine/').load();
+    await new CompactedTopicMap(client(), topic, 'theirs/', N).set(producer, 'theirs/x', { n: 9 });
+    const loaded = await new CompactedTopicMap(client(), topic, 'mine/', N).load();
     expect(Object.fromEntries(loaded)).toEqual({ 'mine/a': { n: 2 }, 'mine/b': { n: 1 } });
     expect(() => map.record('theirs/y', { n: 0 })).toThrow(RangeError);
+  });
+
+  it('leaves out a stored value that does not fit its schema, and says which and why', async () => {
+    const own = await kafka.createTopic('state-checked', 1);
+    const raw = kafka.client().producer();
+    await raw.connect();
+    await raw.send({
+      topic: own,
+      acks: -1,
+      messages: [
+        { key: 'mine/good', value: JSON.stringify({ n: 1 }) },
+        { key: 'mine/old', value: JSON.stringify({ n: 'one' }) },
+        { key: 'mine/broken', value: '{"n":' },
+      ],
+    });
+    await raw.disconnect();
+    const problems: string[] = [];
+    const loaded = await new CompactedTopicMap(client(), own, 'mine/', N, (key, problem) =>
+      problems.push(`${key}: ${problem}`),
+    ).load();
+    expect(Object.fromEntries(loaded)).toEqual({ 'mine/good': { n: 1 } });
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^mine\/old: .*number/);
+    expect(problems[1]).toMatch(/^mine\/broken: not JSON/);
   });
 
   it('reads a topic from a point in time to its current end, on every partition', async () => {
@@ -60,7 +88,7 @@ describe('state on compacted topics (real Kafka)', () => {
 
   it('a restarted instance recognises ids an earlier one finished, once they were persisted with a later batch or by the timer', async () => {
     const key = `recent/${uniqueName('svc')}`;
-    const first = new DurableRecentIds(new CompactedTopicMap(client(), topic, key), key, producer, {
+    const first = new DurableRecentIds(new CompactedTopicMap(client(), topic, key, RecentIdsState), key, producer, {
       capacity: 3,
       flushAfterMs: 60_000,
       carryEveryMs: 60_000,
@@ -80,7 +108,9 @@ describe('state on compacted topics (real Kafka)', () => {
     first.add('t4');
     await first.flush();
 
-    const restarted = new DurableRecentIds(new CompactedTopicMap(client(), topic, key), key, producer, { capacity: 3 });
+    const restarted = new DurableRecentIds(new CompactedTopicMap(client(), topic, key, RecentIdsState), key, producer, {
+      capacity: 3,
+    });
     expect(await restarted.load()).toBe(3);
     expect(['t1', 't2', 't3', 't4'].map((id) => restarted.has(id))).toEqual([false, true, true, true]);
   });

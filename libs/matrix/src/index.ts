@@ -79,7 +79,7 @@ export {
 export { OrderGuard, type OrderGuardOptions, type Predecessors } from './recovery/order-guard.ts';
 export {
   backfillRoom,
-  type BackfillCheckpoint,
+  BackfillCheckpoint,
   type BackfillCheckpoints,
   type BackfillOptions,
 } from './history/backfill.ts';

@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import { ensureComponent, required, TEST_INSTANCE } from './components.ts';
 import { startKafkaFrom, type TestKafka } from './kafka.ts';
 
 const run = promisify(execFile);
+// kafkajs is CommonJS and Node cannot name these enums in an ESM import (vitest can, plain node cannot).
+const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
 
 export type ScramMechanism = 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
 
@@ -67,7 +69,7 @@ export async function startSecureKafka(instance = `${TEST_INSTANCE}-secure`): Pr
     },
     async grant(username, grant) {
       const principal = `User:${username}`;
-      const allow = (resourceType: AclResourceTypes, name: string, operation: AclOperationTypes) => {
+      const allow = (resourceType: kafkajs.AclResourceTypes, name: string, operation: kafkajs.AclOperationTypes) => {
         const prefixed = name.endsWith('*');
         return {
           resourceType,

@@ -1,13 +1,12 @@
+import { z } from 'zod';
 import type { HomeserverClient } from '../homeserver/homeserver-client.ts';
 import type { EventSink } from '../appservice/transaction-processor.ts';
 import type { EventPipeline } from '../event-pipeline.ts';
 import { eventIdOf } from '../homeserver/room-history.ts';
 
 /** Where a room's backfill stopped: the token to page on from, and the last event already produced. */
-export interface BackfillCheckpoint {
-  token: string;
-  lastEventId?: string;
-}
+export const BackfillCheckpoint = z.object({ token: z.string().min(1), lastEventId: z.string().optional() });
+export type BackfillCheckpoint = z.infer<typeof BackfillCheckpoint>;
 
 export interface BackfillCheckpoints {
   get(roomId: string): BackfillCheckpoint | undefined;
