@@ -31,8 +31,8 @@ stop_servers() {
 trap stop_servers EXIT
 declare -A server_pid
 # They start while the workspace typechecks and builds on the same two cores: a KRaft start took over
-# the default 90 s there once ("Exceptionally slow controller event"). The bound is wider, not removed.
-export KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-300}"
+# the default 90 s there once ("Exceptionally slow controller event"). The bounds are wider, not removed.
+export KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-300}" SYNAPSE_START_TIMEOUT="${SYNAPSE_START_TIMEOUT:-300}" OLLAMA_START_TIMEOUT="${OLLAMA_START_TIMEOUT:-300}"
 for c in "${components[@]}"; do
   PARLEY_INSTANCE="$PARLEY_TEST_INSTANCE" bash "tools/env/$c.sh" start >"$LOGS/$c.log" 2>&1 &
   server_pid[$c]=$!
