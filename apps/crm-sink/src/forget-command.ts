@@ -83,42 +83,34 @@ export async function forgetCommand(args: string[]): Promise<number> {
       else direct.delete(key);
     });
     const tombstones = [...direct].flatMap((roomId) => [
-      { topic: config.PARLEY_ROOMS_TOPIC, key: roomId },
-      { topic: config.PARLEY_STATE_TOPIC, key: `${ROOM_KEY_PREFIX}${roomId}` },
+      { topic: config.PARLEY_ROOMS_TOPIC, key: roomId, value: null, headers: {} },
+      { topic: config.PARLEY_STATE_TOPIC, key: `${ROOM_KEY_PREFIX}${roomId}`, value: null, headers: {} },
     ]);
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    try {
-      for (const { topic, key } of tombstones)
-        await producer.send({ topic, acks: -1, messages: [{ key, value: null }] });
-    } finally {
-      await producer.disconnect();
-    }
     const identifier =
       subject.kind === 'phone'
         ? `phone:${subject.phone}`
         : subject.kind === 'matrix'
           ? `matrix:${subject.userId}`
           : `person:${subject.id}`;
-    const audit = new AcknowledgedProducer(kafka, { timeoutMs: config.PARLEY_PUBLISH_TIMEOUT_MS });
-    await audit.connect();
     const removed = { ...erased.removed, tombstones: tombstones.length };
+    const audit = auditRecord(
+      {
+        schemaVersion: 1,
+        action: 'erasure',
+        subjectSha256: createHash('sha256').update(identifier).digest('hex'),
+        at: new Date().toISOString(),
+        removed,
+        by: 'parley/crm-sink forget',
+      },
+      config.PARLEY_AUDIT_TOPIC,
+    );
+    // Tombstones and the audit record in one acknowledged publish.
+    const producer = new AcknowledgedProducer(kafka, { timeoutMs: config.PARLEY_PUBLISH_TIMEOUT_MS });
+    await producer.connect();
     try {
-      await audit.publish([
-        auditRecord(
-          {
-            schemaVersion: 1,
-            action: 'erasure',
-            subjectSha256: createHash('sha256').update(identifier).digest('hex'),
-            at: new Date().toISOString(),
-            removed,
-            by: 'parley/crm-sink forget',
-          },
-          config.PARLEY_AUDIT_TOPIC,
-        ),
-      ]);
+      await producer.publish([...tombstones, audit]);
     } finally {
-      await audit.disconnect();
+      await producer.disconnect();
     }
     process.stdout.write(`${JSON.stringify({ found: erased.personId !== undefined, removed })}\n`);
     return 0;

@@ -51,12 +51,14 @@ export class AcknowledgedProducer {
 
   async publish(records: readonly TopicRecord[]): Promise<RecordMetadata[]> {
     if (records.length === 0) return [];
-    const byTopic = new Map<string, { key: string; value: string; headers: KafkaHeaders }[]>();
+    const byTopic = new Map<string, { key: string; value: string | null; headers: KafkaHeaders }[]>();
     for (const record of records) {
       let list = byTopic.get(record.topic);
       if (!list) byTopic.set(record.topic, (list = []));
       // Records made inside a span carry its trace on (records that already have one keep theirs).
-      list.push({ key: record.key, value: JSON.stringify(record.value), headers: withTraceContext(record).headers });
+      // A null value is a tombstone: it deletes the key from a compacted topic.
+      const value = record.value === null ? null : JSON.stringify(record.value);
+      list.push({ key: record.key, value, headers: withTraceContext(record).headers });
     }
     let timer: NodeJS.Timeout | undefined;
     try {
