@@ -240,4 +240,26 @@ export const kafkaSecurity: Schema = closed(
   'TLS and SASL; credentials only from existing Secrets',
 );
 
+/** The hook Job that creates credentials no value gives, once (parley-lib's initSecrets). */
+export const initSecrets: Schema = closed(
+  {
+    image: closed(
+      {
+        registry: string('Image registry', { minLength: 1 }),
+        repository: string('Image repository (any image with python3)', { minLength: 1 }),
+        tag: string('Image tag', { minLength: 1 }),
+        digest: string('Image digest; wins over the tag', { pattern: '^$|^sha256:[a-f0-9]{64}$' }),
+        pullPolicy: { enum: ['Always', 'IfNotPresent', 'Never'] },
+      },
+      'Container image of the Job',
+      ['registry', 'repository', 'tag', 'pullPolicy'],
+    ),
+    podSecurityContext: { type: 'object', description: 'Pod securityContext of the Job' },
+    securityContext: { type: 'object', description: 'Container securityContext of the Job' },
+    resources,
+  },
+  'The pre-install/pre-upgrade Job that creates missing credentials once and never changes them',
+  ['image', 'podSecurityContext', 'securityContext', 'resources'],
+);
+
 export { size, url };

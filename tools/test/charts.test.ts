@@ -30,7 +30,24 @@ function helmCommandsIn(markdown: string): string[][] {
   return commands;
 }
 
-const CORE_API = /^(v1|apps\/v1|batch\/v1|policy\/v1|networking\.k8s\.io\/v1|autoscaling\/v2)$/;
+/** Secrets the default values take from outside (CloudNativePG makes the database passwords). */
+const GIVEN_SECRETS = new Set(['synapse-postgres-app', 'mautrix-whatsapp-postgres-app']);
+
+/** The Secrets the init-secrets Jobs make, by name, with the keys each gets and its file templates. */
+function initSecretPlans(manifests: Manifest[]): Map<string, { keys: string[]; files: Record<string, string> }> {
+  const plans = new Map<string, { keys: string[]; files: Record<string, string> }>();
+  for (const m of manifests as any[])
+    if (m.kind === 'ConfigMap' && m.metadata.name.endsWith('-init-secrets'))
+      for (const spec of JSON.parse(m.data['plan.json']).secrets)
+        plans.set(spec.name, {
+          keys: [...Object.keys(spec.generate ?? {}), ...Object.keys(spec.files ?? {})],
+          files: spec.files ?? {},
+        });
+  return plans;
+}
+
+const CORE_API =
+  /^(v1|apps\/v1|batch\/v1|policy\/v1|networking\.k8s\.io\/v1|autoscaling\/v2|rbac\.authorization\.k8s\.io\/v1)$/;
 
 describe('Helm charts (real Helm, offline Kubernetes schemas)', () => {
   beforeAll(() => {
@@ -153,7 +170,10 @@ describe('Helm charts (real Helm, offline Kubernetes schemas)', () => {
       const pod = deployment.spec.template.spec;
       expect(pod.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
       expect(pod.serviceAccountName).toBe('shared');
-      expect(manifests.filter((m) => m.kind === 'ServiceAccount')).toEqual([]);
+      // The only ServiceAccount left is the init-secrets hook's own (ingest: the registration tokens).
+      expect(
+        manifests.filter((m) => m.kind === 'ServiceAccount' && !m.metadata.name.endsWith('-init-secrets')),
+      ).toEqual([]);
       expect(pod.containers[0].startupProbe).toBeUndefined();
       expect(pod.containers[0].readinessProbe).toMatchObject({ httpGet: { path: '/readyz' }, periodSeconds: 7 });
       expect(deployment.metadata.labels).toMatchObject({ team: 'care' });
@@ -182,27 +202,129 @@ describe('Helm charts (real Helm, offline Kubernetes schemas)', () => {
     }
   });
 
-  it('renders no Secret value from default values: every value is generated afresh', () => {
-    const secrets = (manifests: Manifest[]) =>
-      manifests
-        .filter((m) => m.kind === 'Secret')
-        .flatMap((m: any) =>
-          Object.entries({ ...(m.data ?? {}), ...(m.stringData ?? {}) }).map(([k, v]): [string, string] => [
-            `${String(m.metadata.name)}/${k}`,
-            String(v),
-          ]),
-        );
+  it('renders the same manifests twice with no secret given: no credential comes from the template', () => {
     const again = template('parley');
     expect(again.code, again.stderr).toBe(0);
-    const first = new Map(secrets(rendered.get(renderKey('parley')) ?? []));
-    const second = new Map(secrets(parseManifests(again.stdout)));
-    expect(first.size).toBeGreaterThan(3);
-    for (const [name, value] of first) expect(second.get(name), `${name} repeats between renders`).not.toBe(value);
+    expect(again.stdout).toBe(template('parley').stdout);
+    const manifests = rendered.get(renderKey('parley')) ?? [];
+    const generated = initSecretPlans(manifests);
+    expect([...generated.keys()].sort()).toEqual([
+      'parley-ingest-registration',
+      'parley-mautrix-whatsapp-doublepuppet',
+      'parley-mautrix-whatsapp-registration',
+      'parley-synapse-secrets',
+    ]);
+    // Every Secret key a workload reads is rendered by the chart, given by the user, or made by a Job.
+    const chartSecrets = new Set(manifests.filter((m) => m.kind === 'Secret').map((m) => m.metadata.name));
+    for (const m of manifests.filter((m) => m.kind === 'Deployment')) {
+      const text = JSON.stringify(m);
+      for (const ref of text.matchAll(/"secretKeyRef":\{"name":"([^"]+)","key":"([^"]+)"\}/g)) {
+        const [, name = '', key = ''] = ref;
+        const plan = generated.get(name);
+        if (plan) expect(plan.keys, `${m.metadata.name} reads ${name}/${key}`).toContain(key);
+        else expect(chartSecrets.has(name) || GIVEN_SECRETS.has(name), `${m.metadata.name} reads ${name}`).toBe(true);
+      }
+    }
+    // The hooks: RBAC and the plan first, then the Job; reading and patching only the chart's Secrets.
+    for (const job of manifests.filter((m: any) => m.kind === 'Job' && m.metadata.name.endsWith('-init-secrets'))) {
+      const j: any = job;
+      expect(j.metadata.annotations['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+      const before = manifests.filter((m: any) => m.metadata.name === j.metadata.name && m.kind !== 'Job') as any[];
+      expect(before.map((m) => m.kind).sort()).toEqual(['ConfigMap', 'Role', 'RoleBinding', 'ServiceAccount']);
+      for (const m of before)
+        expect(Number(m.metadata.annotations['helm.sh/hook-weight'])).toBeLessThan(
+          Number(j.metadata.annotations['helm.sh/hook-weight']),
+        );
+      const role = before.find((m) => m.kind === 'Role');
+      const named = role.rules.find((r: any) => r.resourceNames);
+      expect(named.verbs).toEqual(['get', 'patch']);
+      expect(named.resourceNames.every((n: string) => generated.has(n))).toBe(true);
+      expect(role.rules.flatMap((r: any) => r.resources)).toEqual(['secrets', 'secrets']);
+      expect(j.spec.template.spec.serviceAccountName).toBe(j.metadata.name);
+    }
+  });
+
+  it("makes each credential once with the Job's own program: never changes a key, renders registrations anew", () => {
+    const plans = (extra: string[] = []) => {
+      const result = template('parley', undefined, extra);
+      expect(result.code, result.stderr).toBe(0);
+      return parseManifests(result.stdout).filter(
+        (m: any) => m.kind === 'ConfigMap' && m.metadata.name.endsWith('-init-secrets'),
+      ) as any[];
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'init-secrets-'));
+    const runJob = (config: any, existing: Record<string, Record<string, string>>) => {
+      const name = String(config.metadata.name);
+      writeFileSync(join(dir, `${name}.py`), config.data['init_secrets.py']);
+      writeFileSync(join(dir, `${name}.json`), config.data['plan.json']);
+      writeFileSync(join(dir, 'existing.json'), JSON.stringify(existing));
+      const result = run('python3', [
+        join(dir, `${name}.py`),
+        '--plan',
+        join(dir, `${name}.json`),
+        '--existing',
+        join(dir, 'existing.json'),
+      ]);
+      expect(result.code, result.stderr).toBe(0);
+      return JSON.parse(result.stdout) as Record<string, Record<string, string>>;
+    };
+    const merge = (a: Record<string, Record<string, string>>, b: Record<string, Record<string, string>>) => {
+      const out = structuredClone(a);
+      for (const [name, data] of Object.entries(b)) out[name] = { ...out[name], ...data };
+      return out;
+    };
+    let cluster: Record<string, Record<string, string>> = {};
+    for (const config of plans()) cluster = merge(cluster, runJob(config, cluster));
+    const ingest = cluster['parley-ingest-registration'] ?? {};
+    expect(ingest.as_token).toMatch(/^[A-Za-z0-9]{48}$/);
+    expect(ingest.hs_token).not.toBe(ingest.as_token);
+    expect(parseManifests(ingest['registration.yaml'] ?? '')[0]).toMatchObject({
+      as_token: ingest.as_token,
+      hs_token: ingest.hs_token,
+      url: 'http://parley-ingest:8080',
+      receive_ephemeral: true,
+    });
+    const synapse = cluster['parley-synapse-secrets'] ?? {};
+    expect(Object.keys(synapse).sort()).toEqual(['form_secret', 'macaroon_secret_key', 'registration_shared_secret']);
+    const doublePuppet = parseManifests(cluster['parley-mautrix-whatsapp-doublepuppet']?.['registration.yaml'] ?? '');
+    expect(doublePuppet[0]).toMatchObject({ url: null, sender_localpart: expect.stringMatching(/^[a-z0-9]{16}$/) });
+
+    // The next upgrade finds everything: nothing is written.
+    for (const config of plans())
+      expect(Object.values(runJob(config, cluster)).every((w) => Object.keys(w).length === 0)).toBe(true);
+    // A changed URL reaches the registration; the tokens stay.
+    const changed = plans(['--set', 'ingest.appservice.url=http://ingest.other:8080']);
+    const writes = runJob(
+      changed.find((c) => c.metadata.name === 'parley-ingest-init-secrets'),
+      cluster,
+    )['parley-ingest-registration'];
+    expect(Object.keys(writes ?? {})).toEqual(['registration.yaml']);
+    expect(parseManifests(writes?.['registration.yaml'] ?? '')[0]).toMatchObject({
+      as_token: ingest.as_token,
+      url: 'http://ingest.other:8080',
+    });
+    // A Secret given whole (existingSecret) or tokens given inline need no Job.
+    const given = template('parley', undefined, [
+      '--set',
+      'ingest.appservice.asToken=given-as',
+      '--set',
+      'ingest.appservice.hsToken=given-hs',
+      '--set',
+      'synapse.secrets.existingSecret=my-synapse-secrets',
+    ]);
+    expect(given.code, given.stderr).toBe(0);
+    const names = parseManifests(given.stdout).map((m) => `${m.kind}/${m.metadata.name}`);
+    expect(names).not.toContain('Job/parley-ingest-init-secrets');
+    expect(names).not.toContain('Job/parley-synapse-init-secrets');
+    expect(names).toContain('Secret/parley-ingest-registration');
+    const half = template('parley', undefined, ['--set', 'ingest.appservice.asToken=only-one']);
+    expect(half.code).not.toBe(0);
+    expect(half.stderr).toContain('appservice.asToken and appservice.hsToken go together');
   });
 
   it('wires the umbrella: Synapse mounts the registrations that ingest and the bridge render', () => {
     const manifests = rendered.get(renderKey('parley')) ?? [];
-    const secretNames = manifests.filter((m) => m.kind === 'Secret').map((m) => m.metadata.name);
+    const secretNames = [...initSecretPlans(manifests).keys()];
     const synapse: any = manifests.find((m) => m.kind === 'Deployment' && m.metadata.name === 'parley-synapse');
     const mounted = synapse.spec.template.spec.volumes
       .filter((v: any) => v.secret)
@@ -241,8 +363,9 @@ describe('Helm charts (real Helm, offline Kubernetes schemas)', () => {
     const bridgeConfig: any = parseManifests(bridge.data['config.yaml'])[0];
     expect(bridgeConfig.bridge.permissions).toEqual({ 'chat.example.com': 'user' });
     expect(Object.keys(bridgeConfig.double_puppet.secrets)).toEqual(['chat.example.com']);
-    const dp = manifests.find((m) => m.kind === 'Secret' && m.metadata.name === 'parley-mautrix-whatsapp-doublepuppet');
-    expect(parseManifests(dp.stringData['registration.yaml'])[0]).toMatchObject({ url: null });
+    const plans = initSecretPlans(manifests);
+    const dp = plans.get('parley-mautrix-whatsapp-doublepuppet')?.files['registration.yaml'] ?? '';
+    expect(parseManifests(dp)[0]).toMatchObject({ url: null });
     const synapseDeployment = manifests.find((m) => m.kind === 'Deployment' && m.metadata.name === 'parley-synapse');
     expect(JSON.stringify(synapseDeployment.spec.template.spec.volumes)).toContain(
       'parley-mautrix-whatsapp-doublepuppet',
@@ -256,8 +379,8 @@ describe('Helm charts (real Helm, offline Kubernetes schemas)', () => {
       '/_matrix/mau/ready',
     ]);
     // The ingest registration asks for receipts and typing.
-    const registration = manifests.find((m) => m.kind === 'Secret' && m.metadata.name === 'parley-ingest-registration');
-    expect(parseManifests(registration.stringData['registration.yaml'])[0]).toMatchObject({ receive_ephemeral: true });
+    const registration = plans.get('parley-ingest-registration')?.files['registration.yaml'] ?? '';
+    expect(parseManifests(registration)[0]).toMatchObject({ receive_ephemeral: true });
   });
 
   it('with values-strimzi.yaml: a TLS+SCRAM listener, one least-privilege KafkaUser per service, each service logging in as it', () => {
