@@ -12,6 +12,8 @@ export {
 export { DeadLetterV1 } from './dead-letter.ts';
 export { deadLetterRecord, kafkaInputDeadLetter, type DeadLetterOptions } from './dead-letter-record.ts';
 export { AuditV1 } from './audit.ts';
+export { ConversationMessageV1, ConversationV1 } from './conversation.ts';
+export { conversationRecord } from './conversation-record.ts';
 export { auditRecord } from './audit-record.ts';
 export { EphemeralV1 } from './ephemeral.ts';
 export { RoomStateV1 } from './room-state.ts';

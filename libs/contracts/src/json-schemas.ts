@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ClassificationV1 } from './classification.ts';
 import { DeadLetterV1 } from './dead-letter.ts';
 import { AuditV1 } from './audit.ts';
+import { ConversationV1 } from './conversation.ts';
 import { EphemeralV1 } from './ephemeral.ts';
 import { MatrixEventV1 } from './matrix-event.ts';
 import { RoomStateV1 } from './room-state.ts';
@@ -21,6 +22,7 @@ export const PUBLISHED_SCHEMAS: readonly PublishedSchema[] = [
   { file: 'room-state.v1.json', id: 'urn:parley:schema:room-state:v1', schema: RoomStateV1 },
   { file: 'ephemeral.v1.json', id: 'urn:parley:schema:ephemeral:v1', schema: EphemeralV1 },
   { file: 'audit.v1.json', id: 'urn:parley:schema:audit:v1', schema: AuditV1 },
+  { file: 'conversation.v1.json', id: 'urn:parley:schema:conversation:v1', schema: ConversationV1 },
 ];
 
 export const DATASCHEMA = {
@@ -30,6 +32,7 @@ export const DATASCHEMA = {
   roomState: 'urn:parley:schema:room-state:v1',
   ephemeral: 'urn:parley:schema:ephemeral:v1',
   audit: 'urn:parley:schema:audit:v1',
+  conversation: 'urn:parley:schema:conversation:v1',
 } as const;
 
 /** The JSON Schema (draft 2020-12) of a published schema, as committed in the repository. */

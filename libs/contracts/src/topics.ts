@@ -17,6 +17,8 @@ export const TOPICS = {
   crmSinkState: 'parley.crm-sink.state.v1',
   /** Classifications the CRM refused for good (bad data), with the reason. */
   crmSinkDlq: 'parley.crm-sink.dlq',
+  /** Conversations (episodes of rooms) with their support metrics, compacted, keyed by conversation id. */
+  conversations: 'parley.conversations.v1',
   /** Erasures carried out, without personal data (AuditV1). */
   audit: 'parley.audit.v1',
 } as const;
@@ -34,6 +36,7 @@ export const CE_TYPES = {
   classificationRetraction: `${CE_TYPE_PREFIX}.classification.retraction.v1`,
   deadLetter: `${CE_TYPE_PREFIX}.deadletter.v1`,
   audit: `${CE_TYPE_PREFIX}.audit.erasure.v1`,
+  conversation: `${CE_TYPE_PREFIX}.conversation.v1`,
   roomState: `${CE_TYPE_PREFIX}.matrix.room.v1`,
   ephemeral: (type: string) => `${CE_TYPE_PREFIX}.matrix.ephemeral.${type.replace(/^m\./, '')}.v1`,
 } as const;
@@ -64,6 +67,8 @@ export function topicDefinitions(partitions: number): TopicDefinition[] {
     { name: TOPICS.ingestState, partitions: 1, config: compacted },
     { name: TOPICS.crmSinkState, partitions: 1, config: compacted },
     { name: TOPICS.crmSinkDlq, partitions: 1, config: retained(30) },
+    // The current state of every conversation (and, until compaction, its history).
+    { name: TOPICS.conversations, partitions, config: compacted },
     // Kept for good: it is the proof that a request was carried out.
     { name: TOPICS.audit, partitions: 1, config: { 'cleanup.policy': 'delete', 'retention.ms': '-1' } },
   ];
