@@ -444,6 +444,7 @@ describe('Helm charts (real Helm, offline Kubernetes schemas)', () => {
       'topic:parley.matrix.rooms.v1': ['Describe', 'Read'],
       'topic:parley.crm-sink.state.v1': ['Describe', 'Describe', 'Read', 'Write'],
       'topic:parley.crm-sink.dlq': ['Describe', 'Write'],
+      'topic:parley.conversations.v1': ['Describe', 'Describe', 'Read', 'Write'],
       'group:parley-crm-sink': ['Read'],
       ...readers,
     });

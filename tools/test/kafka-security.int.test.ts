@@ -24,7 +24,7 @@ const sinkEntry = fileURLToPath(new URL('../../apps/crm-sink/src/main.ts', impor
  */
 describe('Kafka with TLS, SASL and ACLs (real broker)', () => {
   let kafka: SecureTestKafka;
-  const topics = { events: '', classifications: '', classifierDlq: '', rooms: '', state: '', sinkDlq: '' };
+  const topics = { events: '', classifications: '', classifierDlq: '', rooms: '', state: '', sinkDlq: '', conversations: '' };
   const running: ServiceProcess[] = [];
 
   beforeAll(async () => {
@@ -35,6 +35,7 @@ describe('Kafka with TLS, SASL and ACLs (real broker)', () => {
     topics.rooms = await kafka.createTopic('rooms', 3);
     topics.state = await kafka.createTopic('crm-state', 1);
     topics.sinkDlq = await kafka.createTopic('crm-dlq', 1);
+    topics.conversations = await kafka.createTopic('conversations', 3);
   }, 300_000);
 
   afterAll(async () => {
@@ -105,8 +106,8 @@ describe('Kafka with TLS, SASL and ACLs (real broker)', () => {
       groups: [classifierGroup],
     });
     await kafka.grant(sinkUser, {
-      read: [topics.classifications, topics.rooms, topics.state],
-      write: [topics.state, topics.sinkDlq],
+      read: [topics.classifications, topics.rooms, topics.state, topics.conversations],
+      write: [topics.state, topics.sinkDlq, topics.conversations],
       // Its consumer group, and the short-lived groups that follow room names and read back its state.
       groups: [sinkGroup, 'parley-follower-*', 'parley-range-reader-*'],
     });
@@ -122,6 +123,7 @@ describe('Kafka with TLS, SASL and ACLs (real broker)', () => {
       PARLEY_ROOMS_TOPIC: topics.rooms,
       PARLEY_STATE_TOPIC: topics.state,
       PARLEY_DLQ_TOPIC: topics.sinkDlq,
+      PARLEY_CONVERSATIONS_TOPIC: topics.conversations,
       PARLEY_NDJSON_PATH: ndjson,
     });
     const event = await produceEvent('Please cancel my subscription');

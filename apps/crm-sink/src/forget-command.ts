@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { auditRecord, RoomStateV1 } from '@parley/contracts';
+import { auditRecord, ConversationV1, RoomStateV1 } from '@parley/contracts';
 import { AcknowledgedProducer, kafkaClientFromSettings, readTopicRange } from '@parley/kafka';
 import { ConfigError, createLogger, loadConfig, setting } from '@parley/service-runtime';
 import { forgetPerson, TwentyAuthError, TwentyRequestError, type ErasureSubject } from '@parley/twenty';
@@ -82,10 +82,31 @@ export async function forgetCommand(args: string[]): Promise<number> {
       if (room.success && room.data.channel.roomType === 'dm') direct.add(key);
       else direct.delete(key);
     });
-    const tombstones = [...direct].flatMap((roomId) => [
-      { topic: config.PARLEY_ROOMS_TOPIC, key: roomId, value: null, headers: {} },
-      { topic: config.PARLEY_STATE_TOPIC, key: `${ROOM_KEY_PREFIX}${roomId}`, value: null, headers: {} },
-    ]);
+    // Conversations are the person's when they are in a direct room or name the person as the customer.
+    const personKey =
+      subject.kind === 'phone'
+        ? `whatsapp:${subject.phone}`
+        : subject.kind === 'matrix'
+          ? `matrix:${subject.userId}`
+          : '';
+    const conversations = new Set<string>();
+    if (config.PARLEY_CONVERSATIONS)
+      await readTopicRange(kafka, config.PARLEY_CONVERSATIONS_TOPIC, (_partition, message) => {
+        const key = message.key?.toString();
+        if (key === undefined) return;
+        if (message.value === null) return void conversations.delete(key);
+        const conversation = ConversationV1.safeParse(JSON.parse(message.value.toString()));
+        if (!conversation.success) return;
+        const { roomId, personKey: customer } = conversation.data;
+        if (direct.has(roomId) || (personKey !== '' && customer === personKey)) conversations.add(key);
+      });
+    const tombstones = [
+      ...[...direct].flatMap((roomId) => [
+        { topic: config.PARLEY_ROOMS_TOPIC, key: roomId, value: null, headers: {} },
+        { topic: config.PARLEY_STATE_TOPIC, key: `${ROOM_KEY_PREFIX}${roomId}`, value: null, headers: {} },
+      ]),
+      ...[...conversations].map((key) => ({ topic: config.PARLEY_CONVERSATIONS_TOPIC, key, value: null, headers: {} })),
+    ];
     const identifier =
       subject.kind === 'phone'
         ? `phone:${subject.phone}`

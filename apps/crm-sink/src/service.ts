@@ -62,6 +62,7 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
         state: config.PARLEY_STATE_TOPIC,
         deadLetters: config.PARLEY_DLQ_TOPIC,
         rooms: config.PARLEY_ROOMS_TOPIC,
+        ...(config.PARLEY_CONVERSATIONS && { conversations: config.PARLEY_CONVERSATIONS_TOPIC }),
       },
       source: 'parley/crm-sink',
       logger,

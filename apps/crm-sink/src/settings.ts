@@ -9,6 +9,10 @@ export const crmSinkSettings = {
   PARLEY_ROOMS_TOPIC: z.string().min(1).default(TOPICS.matrixRooms),
   PARLEY_STATE_TOPIC: z.string().min(1).default(TOPICS.crmSinkState),
   PARLEY_DLQ_TOPIC: z.string().min(1).default(TOPICS.crmSinkDlq),
+  /** Conversations with their support metrics (compacted); the sink also restores them from it. */
+  PARLEY_CONVERSATIONS_TOPIC: z.string().min(1).default(TOPICS.conversations),
+  /** Off: no conversations are tracked or published (and the topic is not read). */
+  PARLEY_CONVERSATIONS: setting.flag(true),
   /** Where `forget` records each erasure (without personal data). */
   PARLEY_AUDIT_TOPIC: z.string().min(1).default(TOPICS.audit),
   /** Classifications written per CRM batch at most: bigger batches mean fewer Twenty requests per message. */

@@ -20,7 +20,7 @@ const room = (roomId: string, roomType: 'dm' | 'group', name: string): RoomState
 });
 
 describe('forget: erasure on request (real Kafka, the Twenty contract server)', () => {
-  it("removes a person's CRM records, tombstones their direct room, audits without personal data, and is idempotent", async () => {
+  it("removes a person's CRM records, tombstones their direct room and conversations, audits without personal data, and is idempotent", async () => {
     const kafka = await startKafka();
     const twenty = await startContractServer({ apiKey: KEY, rateLimits: null });
     const topics = await sinkTopics(kafka);
@@ -77,7 +77,7 @@ describe('forget: erasure on request (real Kafka, the Twenty contract server)', 
     expect(forget.code, forget.stderr).toBe(0);
     expect(JSON.parse(forget.stdout)).toEqual({
       found: true,
-      removed: { people: 1, chatMessages: 3, tasks: tasksBefore, tombstones: 2 },
+      removed: { people: 1, chatMessages: 3, tasks: tasksBefore, tombstones: 4 },
     });
     // Ben and his message stay; nothing of Anna's does.
     expect(twenty.records('person').map((p) => p['whatsappId'])).toEqual([BEN]);
@@ -97,13 +97,18 @@ describe('forget: erasure on request (real Kafka, the Twenty contract server)', 
     const stateNow = await latest(topics.state);
     expect(stateNow.get('room/!anna-dm:parley.test')).toBeNull();
     expect(stateNow.get('room/!ben-dm:parley.test')).not.toBeNull();
+    // Her conversations go (the direct room's, and the group's where she was the customer); Ben's stays.
+    const conversationsNow = await latest(topics.conversations);
+    expect(conversationsNow.get('!anna-dm:parley.test/$a1')).toBeNull();
+    expect(conversationsNow.get('!shop-group:parley.test/$a3')).toBeNull();
+    expect(conversationsNow.get('!ben-dm:parley.test/$b1')).toMatchObject({ personKey: `whatsapp:${BEN}` });
 
     const [audit, ...more] = await kafka.collect(auditTopic, (records) => records.length >= 1, 30_000);
     expect(more).toEqual([]);
     expect(AuditV1.parse(audit?.value)).toMatchObject({
       action: 'erasure',
       subjectSha256: createHash('sha256').update(`phone:${ANNA}`).digest('hex'),
-      removed: { people: 1, chatMessages: 3, tasks: tasksBefore, tombstones: 2 },
+      removed: { people: 1, chatMessages: 3, tasks: tasksBefore, tombstones: 4 },
     });
     expect(JSON.stringify(audit)).not.toMatch(/4915100000011|Anna/);
 

@@ -12,6 +12,7 @@ export interface SinkTopics {
   rooms: string;
   state: string;
   dlq: string;
+  conversations: string;
 }
 
 /** Unique topics for one test, so tests never see each other's records. */
@@ -21,6 +22,7 @@ export async function sinkTopics(kafka: TestKafka): Promise<SinkTopics> {
     rooms: await kafka.createTopic('rooms', 3),
     state: await kafka.createTopic('crm-state', 1),
     dlq: await kafka.createTopic('crm-dlq', 1),
+    conversations: await kafka.createTopic('conversations', 3),
   };
 }
 
@@ -35,6 +37,7 @@ export function sinkEnv(kafka: TestKafka, topics: SinkTopics, extra: Record<stri
     PARLEY_ROOMS_TOPIC: topics.rooms,
     PARLEY_STATE_TOPIC: topics.state,
     PARLEY_DLQ_TOPIC: topics.dlq,
+    PARLEY_CONVERSATIONS_TOPIC: topics.conversations,
     PARLEY_NDJSON_PATH: join(mkdtempSync(join(tmpdir(), 'crm-sink-')), 'records.ndjson'),
     ...extra,
   };

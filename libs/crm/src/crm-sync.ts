@@ -2,11 +2,13 @@ import pLimit from 'p-limit';
 import {
   classificationCeType,
   ClassificationV1,
+  conversationRecord,
   decodeRecord,
   kafkaInputDeadLetter,
   type RawHeaders,
   type TopicRecord,
 } from '@parley/contracts';
+import type { ConversationChange, ConversationTracker } from '@parley/conversations';
 import type { RoomMemory } from './conversations.ts';
 import type { CrmPlanner } from './planner.ts';
 import {
@@ -33,7 +35,9 @@ export interface SyncLogger {
 export interface CrmSyncOptions {
   planner: CrmPlanner;
   target: CrmTarget;
-  topics: { input: string; state: string; deadLetters: string };
+  topics: { input: string; state: string; deadLetters: string; conversations?: string };
+  /** Conversations with their metrics, published to topics.conversations after each run. */
+  conversations?: ConversationTracker;
   source: string;
   logger: SyncLogger;
   stopping: () => boolean;
@@ -77,8 +81,9 @@ export class CrmSync {
         classifications.push(parsed.data);
         sources.set(parsed.data.message.eventId, message);
       }
-      const batch = this.options.planner.plan(classifications);
+      const { batch, observations } = this.options.planner.planWithObservations(classifications);
       const rejected = await this.writeUntilStored(batch, heartbeat);
+      const conversations = this.conversationRecords(this.options.conversations?.apply(observations, batch.followUps));
       let refused = 0;
       for (const record of rejected) {
         const source = record.kind === 'message' ? sources.get(record.key) : undefined;
@@ -95,7 +100,7 @@ export class CrmSync {
       // Input that was never a classification is not among them: it is counted as a dead letter only.
       this.options.onOutcome?.('written', classifications.length - refused);
       if (deadLetters.length > 0) this.options.onOutcome?.('dead_letter', deadLetters.length);
-      return [...this.stateRecords(), ...deadLetters];
+      return [...conversations, ...this.stateRecords(), ...deadLetters];
     });
   }
 
@@ -114,14 +119,29 @@ export class CrmSync {
     });
   }
 
-  /** Writes unanswered follow-ups that fell due by the wall clock; returns the state to persist. */
+  /**
+   * Writes unanswered follow-ups that fell due by the wall clock, and moves the conversations' clock
+   * (quiet ones resolve); returns what to publish.
+   */
   flushDue(now: number, heartbeat: () => Promise<void> = async () => undefined): Promise<TopicRecord[]> {
     return this.exclusive(async () => {
       const batch = this.options.planner.due(now);
-      if (isEmptyBatch(batch)) return [];
-      await this.writeUntilStored(batch, heartbeat);
-      return this.stateRecords();
+      const followUps = batch.followUps.map((f) => ({ roomId: f.roomId, rule: f.rule }));
+      if (!isEmptyBatch(batch)) await this.writeUntilStored(batch, heartbeat);
+      const conversations = this.options.conversations;
+      const changes = conversations ? [...conversations.apply([], followUps), ...conversations.advance(now)] : [];
+      return [...this.conversationRecords(changes), ...(isEmptyBatch(batch) ? [] : this.stateRecords())];
     });
+  }
+
+  private conversationRecords(changes: ConversationChange[] | undefined): TopicRecord[] {
+    const topic = this.options.topics.conversations;
+    if (changes === undefined || topic === undefined) return [];
+    return changes.map((change) =>
+      change.value === null
+        ? { topic, key: change.conversationId, value: null, headers: {} }
+        : conversationRecord(change.value, topic, this.options.source),
+    );
   }
 
   private async writeUntilStored(batch: CrmBatch, heartbeat: () => Promise<void>): Promise<RejectedRecord[]> {

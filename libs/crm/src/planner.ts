@@ -1,4 +1,5 @@
 import type { ClassificationV1, LabelV1 } from '@parley/contracts';
+import type { ConversationInput } from '@parley/conversations';
 import { contactOf, whatsappIdFromChat } from './contacts.ts';
 import { Conversations, type RoomMemory } from './conversations.ts';
 import type { FollowUpConfig, FollowUpRule } from './follow-up-rules.ts';
@@ -31,6 +32,18 @@ export class CrmPlanner {
   }
 
   plan(classifications: readonly ClassificationV1[]): CrmBatch {
+    return this.planWithObservations(classifications).batch;
+  }
+
+  /**
+   * The CRM batch, and each message as the conversations see it: which side spoke and who the customer
+   * is, decided here once for both.
+   */
+  planWithObservations(classifications: readonly ClassificationV1[]): {
+    batch: CrmBatch;
+    observations: ConversationInput[];
+  } {
+    const observations: ConversationInput[] = [];
     const contacts = new Map<string, ContactRecord>();
     const messages = new Map<string, ChatMessageRecord>();
     const followUps = new Map<string, FollowUpRecord>();
@@ -68,6 +81,7 @@ export class CrmPlanner {
         contactKey: customer?.key ?? null,
       };
       if (event.kind === 'retraction') {
+        observations.push({ kind: 'retraction', roomId: message.roomId, eventId: message.eventId, at: message.sentAt });
         messages.delete(base.externalId);
         messages.set(base.externalId, {
           ...base,
@@ -88,6 +102,20 @@ export class CrmPlanner {
         confidence: Math.min(event.intent.confidence, event.sentiment.confidence),
         redactedAt: null,
       });
+      if (direction !== 'unknown')
+        observations.push({
+          kind: 'label',
+          roomId: message.roomId,
+          channel: message.channel,
+          eventId: message.eventId,
+          at: message.sentAt,
+          side: direction === 'inbound' ? 'customer' : 'business',
+          personKey: customer?.key ?? null,
+          intent: event.intent.label,
+          sentiment: event.sentiment.label,
+          score: event.sentiment.score,
+          keywords: event.keywords,
+        });
 
       if (direction === 'inbound' && sender !== undefined) {
         const previous = contacts.get(sender.key);
@@ -113,7 +141,10 @@ export class CrmPlanner {
         if (customer) addContact(identity(customer));
       }
     }
-    return { contacts: [...contacts.values()], messages: [...messages.values()], followUps: [...followUps.values()] };
+    return {
+      batch: { contacts: [...contacts.values()], messages: [...messages.values()], followUps: [...followUps.values()] },
+      observations,
+    };
   }
 
   /** The name to write for a room, remembered so that a name that arrives later renames the records once. */

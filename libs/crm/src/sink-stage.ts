@@ -1,4 +1,5 @@
-import { RoomStateV1, type TopicRecord } from '@parley/contracts';
+import { ConversationV1, RoomStateV1, type TopicRecord } from '@parley/contracts';
+import { ConversationTracker } from '@parley/conversations';
 import { CompactedTopicMap, TopicFollower, type WorkerContext } from '@parley/kafka';
 import type { Logger } from '@parley/service-runtime';
 import type { KafkaMessage } from 'kafkajs';
@@ -20,7 +21,8 @@ export interface SinkStageOptions {
   followUps: FollowUpConfig;
   /** Link to a conversation; {roomId} and {eventId} are filled in. */
   conversationUrl: string;
-  topics: { input: string; state: string; deadLetters: string; rooms: string };
+  /** conversations: where conversations with their metrics go (and are restored from); absent: none. */
+  topics: { input: string; state: string; deadLetters: string; rooms: string; conversations?: string };
   source: string;
   logger: Logger;
   readiness: { report(name: string, ready: boolean, detail: string): void };
@@ -82,11 +84,12 @@ export class SinkStage {
         key.slice(ROOM_KEY_PREFIX.length),
         memory,
       ]);
+      const conversations = await this.restoreConversations(kafka);
       this.rooms ??= new TopicFollower(kafka, options.topics.rooms, roomState, () => {
         this.scheduleRenames();
       });
       await this.rooms.start();
-      this.sync = this.createSync(restored);
+      this.sync = this.createSync(restored, conversations);
     } catch (error) {
       options.readiness.report(
         'crm',
@@ -117,7 +120,19 @@ export class SinkStage {
     await this.rooms?.stop();
   }
 
-  private createSync(restored: [string, RoomMemory][]): CrmSync {
+  /** The conversations kept in memory, from the compacted conversations topic (the latest per room). */
+  private async restoreConversations(kafka: WorkerContext['kafka']): Promise<ConversationTracker | undefined> {
+    const { options } = this;
+    const topic = options.topics.conversations;
+    if (topic === undefined) return undefined;
+    const stored = new CompactedTopicMap(kafka, topic, '', ConversationV1, (key, problem) => {
+      options.logger.warn({ key, problem }, 'a stored conversation is not one; it is left as it is');
+    });
+    const rules = { ...options.followUps.conversations, gapMinutes: options.followUps.episodeGapMinutes };
+    return new ConversationTracker(rules, (await stored.load()).values());
+  }
+
+  private createSync(restored: [string, RoomMemory][], conversations: ConversationTracker | undefined): CrmSync {
     const { options } = this;
     const planner = new CrmPlanner({
       followUps: options.followUps,
@@ -128,7 +143,13 @@ export class SinkStage {
     return new CrmSync({
       planner,
       target: options.target,
-      topics: { input: options.topics.input, state: options.topics.state, deadLetters: options.topics.deadLetters },
+      topics: {
+        input: options.topics.input,
+        state: options.topics.state,
+        deadLetters: options.topics.deadLetters,
+        ...(options.topics.conversations !== undefined && { conversations: options.topics.conversations }),
+      },
+      ...(conversations && { conversations }),
       source: options.source,
       logger: options.logger,
       stopping: options.stopping,

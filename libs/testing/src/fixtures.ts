@@ -36,6 +36,7 @@ export function sampleMatrixEvent(partial: Partial<MatrixEventV1> = {}): MatrixE
 export interface SampleLabelOptions {
   roomId?: string;
   eventId?: string;
+  keywords?: string[];
   /** A WhatsApp customer (+49151…) by default; 'business' is an agent's reply. */
   from?: { phone: string; name?: string } | 'business';
   sentAt?: string;
@@ -84,7 +85,7 @@ export function sampleLabel(options: SampleLabelOptions = {}): LabelV1 {
       confidence,
     },
     language: 'en',
-    keywords: [],
+    keywords: options.keywords ?? [],
     lineage: {
       backend: 'baseline',
       model: 'baseline',

@@ -1,0 +1,117 @@
+import { ConversationV1, type ClassificationV1 } from '@parley/contracts';
+import { sampleLabel, sampleRetraction, startKafka, type ServiceProcess, type TestKafka } from '@parley/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { produce, sinkEnv, sinkTopics, startSink, waitForCommitted, type SinkTopics } from './harness.ts';
+
+const at = (hhmm: string) => `2026-03-02T${hhmm}:00.000Z`;
+const customer = { phone: '+4915112345678', name: 'Mia Wagner' };
+const ROOM = '!support:parley.test';
+const WAITING = '!waiting:parley.test';
+
+/**
+ * A scripted support conversation with known times: a complaint answered after 12 minutes, a follow-up
+ * question, quiet for over two hours (resolved at the answer), the customer back (reopened), answered, and
+ * a thank-you (closing signal). In another room a question nobody answers.
+ */
+function script(): ClassificationV1[] {
+  const label = (minute: string, eventId: string, options: Parameters<typeof sampleLabel>[0]) =>
+    sampleLabel({ roomId: ROOM, eventId, sentAt: at(minute), from: customer, ...options });
+  return [
+    label('10:00', '$c1', { intent: 'complaint', sentiment: 'negative', keywords: ['parcel', 'late'] }),
+    label('10:12', '$b1', { from: 'business', intent: 'other' }),
+    label('10:20', '$c2', { intent: 'order_status', keywords: ['parcel', 'tracking'] }),
+    label('10:25', '$b2', { from: 'business', intent: 'other' }),
+    label('13:00', '$c3', { intent: 'complaint', sentiment: 'negative', keywords: ['parcel', 'damaged'] }),
+    label('13:05', '$b3', { from: 'business', intent: 'other' }),
+    label('13:06', '$c4', { intent: 'feedback', sentiment: 'positive', keywords: ['thanks'] }),
+    sampleLabel({ roomId: WAITING, eventId: '$w1', sentAt: at('09:00'), from: { phone: '+4915199999999' } }),
+  ];
+}
+
+/** The latest value per key of a compacted topic's records, tombstones removing the key. */
+function latest(records: { key: string; value: unknown }[]): Map<string, ConversationV1> {
+  const out = new Map<string, ConversationV1>();
+  for (const record of records)
+    if (record.value === null) out.delete(record.key);
+    else out.set(record.key, ConversationV1.parse(record.value));
+  return out;
+}
+
+describe('crm-sink conversations (real Kafka, NDJSON target)', () => {
+  let kafka: TestKafka;
+  const sinks: ServiceProcess[] = [];
+
+  beforeAll(async () => {
+    kafka = await startKafka();
+  });
+  afterAll(async () => {
+    for (const sink of sinks) await sink.stop('SIGKILL');
+  });
+
+  /** Runs a sink over the topics until the conversations say `done`; returns them. */
+  async function runSink(topics: SinkTopics, done: (c: Map<string, ConversationV1>) => boolean) {
+    const env = sinkEnv(kafka, topics, { PARLEY_FOLLOW_UP_CHECK_MS: '500' });
+    const sink = await startSink(env);
+    sinks.push(sink);
+    await waitForCommitted(kafka, env.PARLEY_KAFKA_GROUP_ID ?? '', topics.input);
+    const records = await kafka.collect(topics.conversations, (r) => done(latest(r)), 60_000);
+    expect(await sink.stop('SIGTERM'), sink.stderr()).toBe(0);
+    return latest(records);
+  }
+  const settled = (c: Map<string, ConversationV1>) =>
+    c.get(`${ROOM}/$c1`)?.status === 'resolved' && c.get(`${WAITING}/$w1`)?.breached.resolution === true;
+
+  it('measures a scripted conversation, reopens it, closes it on a thank-you, and a replay gives the same records', async () => {
+    const topics = await sinkTopics(kafka);
+    await produce(kafka, topics.input, script());
+    const first = await runSink(topics, settled);
+    expect([...first.keys()].sort()).toEqual([`${ROOM}/$c1`, `${WAITING}/$w1`]);
+    expect(first.get(`${ROOM}/$c1`)).toMatchObject({
+      roomId: ROOM,
+      channel: { protocol: 'whatsapp' },
+      personKey: 'whatsapp:+4915112345678',
+      status: 'resolved',
+      resolvedBy: 'closing-signal',
+      openedAt: at('10:00'),
+      resolvedAt: at('13:06'),
+      reopened: 1,
+      firstResponseSeconds: 720,
+      responseSeconds: [720, 300, 300],
+      resolutionSeconds: 3 * 3600 + 6 * 60,
+      messages: { customer: 4, business: 3 },
+      intents: { complaint: 2, order_status: 1, feedback: 1 },
+      sentiment: { start: 'negative', end: 'positive', trend: 'improving' },
+      keywords: ['parcel', 'late', 'tracking', 'damaged', 'thanks'],
+      followUps: ['unhappy-customer'],
+      // Targets by default: first response within 60 minutes, resolution within 24 hours.
+      breached: { firstResponse: false, resolution: false },
+    });
+    expect(first.get(`${WAITING}/$w1`)).toMatchObject({
+      status: 'open',
+      awaitingReplySince: at('09:00'),
+      firstResponseSeconds: null,
+      breached: { firstResponse: true, resolution: true },
+    });
+
+    // The same classifications into fresh state and conversation topics, in a new consumer group.
+    const replayTopics = { ...(await sinkTopics(kafka)), input: topics.input };
+    const replay = await runSink(replayTopics, settled);
+    expect(replay).toEqual(first);
+  }, 240_000);
+
+  it('takes a redacted message out of its conversation: its keywords and labels are gone from the record', async () => {
+    const topics = await sinkTopics(kafka);
+    const messages = script();
+    await produce(kafka, topics.input, messages);
+    await runSink(topics, settled);
+    const redacted = messages.find((m) => m.message.eventId === '$c3');
+    if (redacted?.kind !== 'label') throw new Error('fixture');
+    await produce(kafka, topics.input, [sampleRetraction(redacted)]);
+    // The sink restarts from its saved conversations and applies the redaction.
+    const after = await runSink(topics, (c) => c.get(`${ROOM}/$c1`)?.messages.customer === 3);
+    const conversation = after.get(`${ROOM}/$c1`);
+    expect(conversation?.entries.map((e) => e.eventId)).not.toContain('$c3');
+    expect(conversation?.keywords).not.toContain('damaged');
+    expect(conversation?.intents).toEqual({ complaint: 1, order_status: 1, feedback: 1 });
+  }, 240_000);
+});
