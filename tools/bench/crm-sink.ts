@@ -9,9 +9,17 @@
 //   second server, by a client spacing requests evenly at exactly the documented 100 per minute after a
 //   burst of 5 (what the sink did before). Reports 429s and the rate each achieved as a share of 100/min.
 //   Target (issue #11): no 429 in 1,000 requests. At Twenty's real limits 1,000 requests take ~10 min.
-//   node --conditions=@parley/source tools/bench/crm-sink.ts [--part all|sink|pacing] [--messages N]
+// conversations: the added cost per message of the conversation stage (parley.conversations.v1): the
+//   sink with the NDJSON target (so the CRM's latency hides nothing) with conversations off and on,
+//   alternating, twice each, in the same run; the ratio of their throughputs and the microseconds
+//   added per message, and the tracker alone in-process.
+//   node --conditions=@parley/source tools/bench/crm-sink.ts [--part all|sink|pacing|conversations] [--messages N]
 //     [--customers N] [--pacing-requests 1000] [--pacing-margin-ms 50]
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConversationTracker, DEFAULT_CONVERSATION_RULES, type ConversationInput } from '@parley/conversations';
 import { parseArgs } from 'node:util';
 import type { ClassificationV1 } from '@parley/contracts';
 import { sampleLabel, spawnService, startKafka, uniqueName } from '@parley/testing';
@@ -234,7 +242,111 @@ async function pacing(): Promise<void> {
 
 async function main(): Promise<void> {
   if (values.part === 'all' || values.part === 'sink') await sink();
+  if (values.part === 'all' || values.part === 'conversations') await conversations();
   if (values.part === 'all' || values.part === 'pacing') await pacing();
+}
+
+/** Messages per second through the sink to the NDJSON target, from its start to the last commit. */
+async function ndjsonRun(labels: ClassificationV1[], withConversations: boolean): Promise<number> {
+  const kafka = await startKafka('bench');
+  const client = new Kafka({ clientId: 'bench', brokers: kafka.brokers, logLevel: logLevel.ERROR });
+  const topics = {
+    input: await kafka.createTopic('bench-classifications', 6),
+    rooms: await kafka.createTopic('bench-rooms', 6),
+    state: await kafka.createTopic('bench-crm-state', 1),
+    dlq: await kafka.createTopic('bench-crm-dlq', 1),
+    conversations: await kafka.createTopic('bench-conversations', 6),
+  };
+  const producer = client.producer();
+  await producer.connect();
+  for (let i = 0; i < labels.length; i += 1000)
+    await producer.send({
+      topic: topics.input,
+      acks: -1,
+      messages: labels.slice(i, i + 1000).map((l) => ({ key: l.message.roomId, value: JSON.stringify(l) })),
+    });
+  await producer.disconnect();
+  const groupId = uniqueName('bench-crm-sink');
+  const started = performance.now();
+  const sink = await spawnService({
+    entry: sinkEntry,
+    env: {
+      PARLEY_HTTP_HOST: '127.0.0.1',
+      PARLEY_LOG_LEVEL: 'info',
+      PARLEY_KAFKA_BROKERS: kafka.brokers.join(','),
+      PARLEY_KAFKA_CREATE_TOPICS: 'false',
+      PARLEY_KAFKA_GROUP_ID: groupId,
+      PARLEY_INPUT_TOPIC: topics.input,
+      PARLEY_ROOMS_TOPIC: topics.rooms,
+      PARLEY_STATE_TOPIC: topics.state,
+      PARLEY_DLQ_TOPIC: topics.dlq,
+      PARLEY_CONVERSATIONS_TOPIC: topics.conversations,
+      PARLEY_CONVERSATIONS: String(withConversations),
+      PARLEY_CRM_TARGET: 'ndjson',
+      PARLEY_NDJSON_PATH: join(mkdtempSync(join(tmpdir(), 'bench-sink-')), 'records.ndjson'),
+    },
+    startTimeoutMs: 60_000,
+  });
+  try {
+    await kafka.waitForCommitted(groupId, topics.input, 10 * 60_000);
+  } finally {
+    await sink.stop('SIGTERM');
+  }
+  return labels.length / ((performance.now() - started) / 1000);
+}
+
+/** The tracker alone: microseconds per message for the same traffic, as the sink feeds it. */
+function trackerAlone(labels: ClassificationV1[]): number {
+  const inputs: ConversationInput[] = labels.map((l) =>
+    l.kind === 'label'
+      ? {
+          kind: 'label',
+          roomId: l.message.roomId,
+          channel: l.message.channel,
+          eventId: l.message.eventId,
+          at: l.message.sentAt,
+          side: l.message.sender.side === 'business' ? 'business' : 'customer',
+          personKey: l.message.sender.remoteUserId ?? null,
+          intent: l.intent.label,
+          sentiment: l.sentiment.label,
+          score: l.sentiment.score,
+          keywords: l.keywords,
+        }
+      : { kind: 'retraction', roomId: l.message.roomId, eventId: l.message.eventId, at: l.message.sentAt },
+  );
+  const tracker = new ConversationTracker(DEFAULT_CONVERSATION_RULES);
+  const started = performance.now();
+  for (let i = 0; i < inputs.length; i += 1000) tracker.apply(inputs.slice(i, i + 1000));
+  return ((performance.now() - started) * 1000) / inputs.length;
+}
+
+async function conversations(): Promise<void> {
+  const labels = traffic();
+  const off: number[] = [];
+  const on: number[] = [];
+  for (let round = 0; round < 2; round++) {
+    off.push(await ndjsonRun(labels, false));
+    on.push(await ndjsonRun(labels, true));
+  }
+  const best = (xs: number[]) => Math.max(...xs);
+  const microsAdded = (1 / best(on) - 1 / best(off)) * 1e6;
+  console.log(
+    JSON.stringify(
+      {
+        conversations: {
+          messages: labels.length,
+          customers: CUSTOMERS,
+          sinkWithout: { messagesPerSecond: off.map(Math.round) },
+          sinkWith: { messagesPerSecond: on.map(Math.round) },
+          ratioWithToWithout: Number((best(on) / best(off)).toFixed(3)),
+          microsecondsAddedPerMessage: Math.round(microsAdded),
+          trackerAloneMicrosecondsPerMessage: Number(trackerAlone(labels).toFixed(1)),
+        },
+      },
+      null,
+      2,
+    ),
+  );
 }
 
 async function sink(): Promise<void> {

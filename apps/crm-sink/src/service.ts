@@ -1,3 +1,4 @@
+import { conversationMetrics } from '@parley/conversations';
 import { SinkStage } from '@parley/crm';
 import { KafkaWorker } from '@parley/kafka';
 import type { ServiceDefinition } from '@parley/service-runtime';
@@ -73,7 +74,11 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
         outcomes.inc({ outcome }, count);
       },
       followUpCheckMs: config.PARLEY_FOLLOW_UP_CHECK_MS,
+      onConversations: (changes) => {
+        conversations.observe(changes);
+      },
     });
+    const conversations = conversationMetrics(metrics, () => stage.openConversations());
     void worker.start();
     return {
       close: async () => {

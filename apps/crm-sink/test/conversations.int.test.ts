@@ -28,6 +28,17 @@ function script(): ClassificationV1[] {
   ];
 }
 
+/** The value of the Prometheus sample `name` whose labels include `labels` (undefined: none). */
+function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
+  for (const line of text.split('\n')) {
+    const match = /^([a-z_]+)\{(.*)\} (\S+)$/.exec(line);
+    if (match?.[1] !== name) continue;
+    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/([a-z_]+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3]);
+  }
+  return undefined;
+}
+
 /** The latest value per key of a compacted topic's records, tombstones removing the key. */
 function latest(records: { key: string; value: unknown }[]): Map<string, ConversationV1> {
   const out = new Map<string, ConversationV1>();
@@ -55,9 +66,11 @@ describe('crm-sink conversations (real Kafka, NDJSON target)', () => {
     sinks.push(sink);
     await waitForCommitted(kafka, env.PARLEY_KAFKA_GROUP_ID ?? '', topics.input);
     const records = await kafka.collect(topics.conversations, (r) => done(latest(r)), 60_000);
+    metrics = await (await fetch(`${sink.url}/metrics`)).text();
     expect(await sink.stop('SIGTERM'), sink.stderr()).toBe(0);
     return latest(records);
   }
+  let metrics = '';
   const settled = (c: Map<string, ConversationV1>) =>
     c.get(`${ROOM}/$c1`)?.status === 'resolved' && c.get(`${WAITING}/$w1`)?.breached.resolution === true;
 
@@ -92,6 +105,18 @@ describe('crm-sink conversations (real Kafka, NDJSON target)', () => {
       firstResponseSeconds: null,
       breached: { firstResponse: true, resolution: true },
     });
+
+    // Measured once each, by channel: one first response of 12 minutes, one resolution, one reopening,
+    // and the waiting room's two missed targets.
+    const whatsapp = { channel: 'whatsapp' };
+    expect(sample(metrics, 'parley_conversation_first_response_seconds_count', whatsapp)).toBe(1);
+    expect(sample(metrics, 'parley_conversation_first_response_seconds_bucket', { ...whatsapp, le: '900' })).toBe(1);
+    expect(sample(metrics, 'parley_conversation_first_response_seconds_bucket', { ...whatsapp, le: '300' })).toBe(0);
+    expect(sample(metrics, 'parley_conversation_resolution_seconds_count', whatsapp)).toBe(1);
+    expect(sample(metrics, 'parley_conversation_reopened_total', whatsapp)).toBe(1);
+    for (const target of ['first_response', 'resolution'])
+      expect(sample(metrics, 'parley_conversation_targets_breached_total', { ...whatsapp, target })).toBe(1);
+    expect(sample(metrics, 'parley_conversations_open', whatsapp)).toBe(1);
 
     // The same classifications into fresh state and conversation topics, in a new consumer group.
     const replayTopics = { ...(await sinkTopics(kafka)), input: topics.input };

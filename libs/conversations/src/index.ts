@@ -1,3 +1,9 @@
 export { ConversationRules, DEFAULT_CONVERSATION_RULES } from './rules.ts';
 export { byTime, summarize, type ConversationIdentity } from './summary.ts';
-export { ConversationTracker, type ConversationChange, type ConversationInput } from './tracker.ts';
+export {
+  ConversationTracker,
+  type ConversationChange,
+  type ConversationInput,
+  type ConversationTransitions,
+} from './tracker.ts';
+export { conversationMetrics, type ConversationMetrics } from './metrics.ts';

@@ -28,6 +28,11 @@ export const ConversationRules = z
         resolutionHours: z.number().positive().default(24),
       })
       .default({ firstResponseMinutes: 60, resolutionHours: 24 }),
+    /**
+     * Messages one conversation holds at most; the next one starts a new conversation. Keeps a record
+     * well under Kafka's message size in a busy group that is never quiet for a whole gap.
+     */
+    maxMessages: z.number().int().positive().max(2000).default(500),
     /** Earlier conversations kept per room, so that an edit or a redaction of their messages reaches them. */
     keepPerRoom: z.number().int().positive().default(5),
     /** A sentiment score change (last minus first customer message) that counts as a trend. */

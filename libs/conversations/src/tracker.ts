@@ -19,11 +19,44 @@ export type ConversationInput =
     }
   | { kind: 'retraction'; roomId: string; eventId: string; at: string };
 
+/** What a change did for the first time: measured once per conversation for metrics. */
+export interface ConversationTransitions {
+  firstResponseSeconds?: number;
+  resolutionSeconds?: number;
+  breached: ('firstResponse' | 'resolution')[];
+  reopened: boolean;
+}
+
 /** A conversation's new state, or null when every message of it was redacted (a tombstone). */
 export interface ConversationChange {
   conversationId: string;
   value: ConversationV1 | null;
+  transitions?: ConversationTransitions;
 }
+
+/** What a published record had already shown, so that each transition is reported once. */
+interface Shown {
+  firstResponse: boolean;
+  resolved: boolean;
+  breachedFirstResponse: boolean;
+  breachedResolution: boolean;
+  reopened: number;
+}
+
+const shownBy = (r: ConversationV1): Shown => ({
+  firstResponse: r.firstResponseSeconds !== null,
+  resolved: r.status === 'resolved',
+  breachedFirstResponse: r.breached.firstResponse,
+  breachedResolution: r.breached.resolution,
+  reopened: r.reopened,
+});
+const NOTHING_SHOWN: Shown = {
+  firstResponse: false,
+  resolved: false,
+  breachedFirstResponse: false,
+  breachedResolution: false,
+  reopened: 0,
+};
 
 interface Tracked {
   conversationId: string;
@@ -37,6 +70,8 @@ interface Tracked {
   published: string;
   /** When time alone next changes the record (quiet resolution, a target lapsing); Infinity: never. */
   deadline: number;
+  shown: Shown;
+  status: ConversationV1['status'];
 }
 
 const ms = (iso: string) => Date.parse(iso);
@@ -73,6 +108,8 @@ export class ConversationTracker {
         lastMessageAt: r.lastMessageAt,
         published: JSON.stringify(r),
         deadline: this.deadlineOf(r),
+        shown: shownBy(r),
+        status: r.status,
       }));
       this.rooms.set(roomId, tracked);
       for (const t of tracked) if (t.deadline !== Infinity) this.timed.add(t);
@@ -149,15 +186,52 @@ export class ConversationTracker {
     for (const conversation of new Set(candidates)) {
       if (conversation.entries.size === 0) continue;
       const value = this.summary(conversation);
+      conversation.status = value.status;
       conversation.deadline = this.deadlineOf(value);
       if (conversation.deadline === Infinity) this.timed.delete(conversation);
       else this.timed.add(conversation);
       const text = JSON.stringify(value);
       if (text === conversation.published) continue;
       conversation.published = text;
-      out.push({ conversationId: conversation.conversationId, value });
+      out.push({
+        conversationId: conversation.conversationId,
+        value,
+        transitions: this.transitions(conversation, value),
+      });
     }
     return out;
+  }
+
+  private transitions(conversation: Tracked, value: ConversationV1): ConversationTransitions {
+    const before = conversation.shown;
+    const now = shownBy(value);
+    // Once shown stays shown: a redaction that takes the answer out does not count it twice later.
+    conversation.shown = {
+      firstResponse: before.firstResponse || now.firstResponse,
+      resolved: before.resolved || now.resolved,
+      breachedFirstResponse: before.breachedFirstResponse || now.breachedFirstResponse,
+      breachedResolution: before.breachedResolution || now.breachedResolution,
+      reopened: Math.max(before.reopened, now.reopened),
+    };
+    return {
+      ...(!before.firstResponse &&
+        value.firstResponseSeconds !== null && { firstResponseSeconds: value.firstResponseSeconds }),
+      ...(!before.resolved && value.resolutionSeconds !== null && { resolutionSeconds: value.resolutionSeconds }),
+      breached: [
+        ...(!before.breachedFirstResponse && now.breachedFirstResponse ? (['firstResponse'] as const) : []),
+        ...(!before.breachedResolution && now.breachedResolution ? (['resolution'] as const) : []),
+      ],
+      reopened: now.reopened > before.reopened,
+    };
+  }
+
+  /** Open conversations kept in memory, by channel protocol (a gauge's reading). */
+  openByChannel(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const list of this.rooms.values())
+      for (const c of list)
+        if (c.status === 'open') counts.set(c.channel.protocol, (counts.get(c.channel.protocol) ?? 0) + 1);
+    return counts;
   }
 
   /** Conversations whose deadline the clock has passed. */
@@ -192,7 +266,11 @@ export class ConversationTracker {
   private conversationFor(input: Extract<ConversationInput, { kind: 'label' }>): Tracked {
     const list = this.rooms.get(input.roomId) ?? [];
     const current = list.at(-1);
-    if (current !== undefined && ms(input.at) - ms(current.lastMessageAt) <= this.rules.gapMinutes * 60_000)
+    if (
+      current !== undefined &&
+      ms(input.at) - ms(current.lastMessageAt) <= this.rules.gapMinutes * 60_000 &&
+      current.entries.size < this.rules.maxMessages
+    )
       return current;
     const started: Tracked = {
       conversationId: `${input.roomId}/${input.eventId}`,
@@ -204,6 +282,8 @@ export class ConversationTracker {
       lastMessageAt: input.at,
       published: '',
       deadline: Infinity,
+      shown: NOTHING_SHOWN,
+      status: 'open',
     };
     const kept = [...list, started];
     // The oldest conversation leaves memory (its record stays on the topic).

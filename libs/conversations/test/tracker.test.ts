@@ -159,6 +159,34 @@ describe('ConversationTracker', () => {
     expect(records[0]?.breached).toEqual({ firstResponse: true, resolution: true });
   });
 
+  it('starts a new conversation when one reaches maxMessages, so a busy group never outgrows a Kafka record', () => {
+    const tracker = new ConversationTracker({ ...rules, maxMessages: 3 });
+    tracker.apply([customer(at('10:00')), agent(at('10:01')), customer(at('10:02')), customer(at('10:03'))]);
+    expect([...tracker.current()].map((c) => c.messages)).toEqual([
+      { customer: 2, business: 1 },
+      { customer: 1, business: 0 },
+    ]);
+  });
+
+  it('reports each transition once for metrics: first response, resolution, breaches, reopening', () => {
+    const tracker = new ConversationTracker(rules);
+    const opened = tracker.apply([customer(at('10:00'))]);
+    expect(opened[0]?.transitions).toEqual({ breached: [], reopened: false });
+    const answered = tracker.apply([agent(at('10:30'))]);
+    // 30 minutes: past the 10-minute first-response target.
+    expect(answered[0]?.transitions).toEqual({
+      firstResponseSeconds: 1800,
+      breached: ['firstResponse'],
+      reopened: false,
+    });
+    const resolved = tracker.advance(Date.parse(at('12:00')));
+    expect(resolved[0]?.transitions).toEqual({ resolutionSeconds: 1800, breached: [], reopened: false });
+    const back = tracker.apply([customer(at('12:10'))]);
+    // Reopened at 12:10, unresolved more than two hours after it opened: the resolution target lapses.
+    expect(back[0]?.transitions).toEqual({ breached: ['resolution'], reopened: true });
+    expect(tracker.openByChannel()).toEqual(new Map([['whatsapp', 1]]));
+  });
+
   it('records the follow-up rules raised in a room on its current conversation, once each', () => {
     const tracker = new ConversationTracker(rules);
     tracker.apply(

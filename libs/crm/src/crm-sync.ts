@@ -38,6 +38,8 @@ export interface CrmSyncOptions {
   topics: { input: string; state: string; deadLetters: string; conversations?: string };
   /** Conversations with their metrics, published to topics.conversations after each run. */
   conversations?: ConversationTracker;
+  /** Sees every conversation change (its Prometheus metrics). */
+  onConversations?: (changes: readonly ConversationChange[]) => void;
   source: string;
   logger: SyncLogger;
   stopping: () => boolean;
@@ -137,6 +139,7 @@ export class CrmSync {
   private conversationRecords(changes: ConversationChange[] | undefined): TopicRecord[] {
     const topic = this.options.topics.conversations;
     if (changes === undefined || topic === undefined) return [];
+    this.options.onConversations?.(changes);
     return changes.map((change) =>
       change.value === null
         ? { topic, key: change.conversationId, value: null, headers: {} }

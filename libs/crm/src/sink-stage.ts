@@ -1,5 +1,5 @@
 import { ConversationV1, RoomStateV1, type TopicRecord } from '@parley/contracts';
-import { ConversationTracker } from '@parley/conversations';
+import { ConversationTracker, type ConversationChange } from '@parley/conversations';
 import { CompactedTopicMap, TopicFollower, type WorkerContext } from '@parley/kafka';
 import type { Logger } from '@parley/service-runtime';
 import type { KafkaMessage } from 'kafkajs';
@@ -30,6 +30,8 @@ export interface SinkStageOptions {
   /** Publishes what the timers produce (renamed rooms, due follow-ups) outside a consumed run. */
   publish: (records: TopicRecord[]) => Promise<unknown>;
   onOutcome?: (outcome: 'written' | 'dead_letter', count: number) => void;
+  /** Sees every conversation change (its Prometheus metrics). */
+  onConversations?: (changes: readonly ConversationChange[]) => void;
   /** How often rooms gone quiet are checked for unanswered customers. */
   followUpCheckMs: number;
   now?: () => number;
@@ -45,6 +47,7 @@ export class SinkStage {
   private readonly options: SinkStageOptions;
   private readonly now: () => number;
   private sync: CrmSync | undefined;
+  private conversations: ConversationTracker | undefined;
   private rooms: TopicFollower<RoomStateV1> | undefined;
   private renameTimer: NodeJS.Timeout | undefined;
   private readonly dueTimer: NodeJS.Timeout;
@@ -59,6 +62,11 @@ export class SinkStage {
     this.dueTimer = setInterval(() => {
       this.flushDue();
     }, options.followUpCheckMs);
+  }
+
+  /** Open conversations held, by channel (none before start-up or with conversations off). */
+  openConversations(): Map<string, number> {
+    return this.conversations?.openByChannel() ?? new Map();
   }
 
   /** Whether start-up is done and runs are being written. */
@@ -89,6 +97,7 @@ export class SinkStage {
         this.scheduleRenames();
       });
       await this.rooms.start();
+      this.conversations = conversations;
       this.sync = this.createSync(restored, conversations);
     } catch (error) {
       options.readiness.report(
@@ -150,6 +159,7 @@ export class SinkStage {
         ...(options.topics.conversations !== undefined && { conversations: options.topics.conversations }),
       },
       ...(conversations && { conversations }),
+      ...(options.onConversations && { onConversations: options.onConversations }),
       source: options.source,
       logger: options.logger,
       stopping: options.stopping,
