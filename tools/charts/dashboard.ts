@@ -80,6 +80,30 @@ export const PANELS: Panel[] = [
     legend: '{{outcome}}',
     unit: 'ops',
   },
+  {
+    title: 'First response time p90 by channel',
+    expr: 'histogram_quantile(0.9, sum by (le, channel) (rate(parley_conversation_first_response_seconds_bucket[1h])))',
+    legend: '{{channel}}',
+    unit: 's',
+  },
+  {
+    title: 'Resolution time p90 by channel',
+    expr: 'histogram_quantile(0.9, sum by (le, channel) (rate(parley_conversation_resolution_seconds_bucket[1h])))',
+    legend: '{{channel}}',
+    unit: 's',
+  },
+  {
+    title: 'Open conversations by channel',
+    expr: 'sum by (channel) (parley_conversations_open)',
+    legend: '{{channel}}',
+    unit: 'short',
+  },
+  {
+    title: 'Conversations missing a target (last 24 h)',
+    expr: 'sum by (channel, target) (increase(parley_conversation_targets_breached_total[1d]))',
+    legend: '{{channel}} {{target}}',
+    unit: 'short',
+  },
 ];
 
 /** Metric names the dashboard queries (histograms by their base name). */

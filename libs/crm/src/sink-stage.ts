@@ -66,7 +66,7 @@ export class SinkStage {
 
   /** Open conversations held, by channel (none before start-up or with conversations off). */
   openConversations(): Map<string, number> {
-    return this.conversations?.openByChannel() ?? new Map();
+    return this.conversations?.openByChannel() ?? new Map<string, number>();
   }
 
   /** Whether start-up is done and runs are being written. */
