@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { RoomStateV1, TOPICS } from '@parley/contracts';
+import { ConversationV1, RoomStateV1, TOPICS } from '@parley/contracts';
 import {
   DEFAULT_TEST_MODEL,
   serviceTestEnv,
@@ -207,6 +207,33 @@ describe('the whole pipeline: Synapse → ingest → Kafka → classifier → Ka
     expect(twenty.records('taskTarget')).toEqual([
       expect.objectContaining({ taskId: tasks[0]?.id, targetPersonId: twenty.records('person')[0]?.id }),
     ]);
+  });
+
+  it('publishes the conversation with its first response, without the redacted message and without text', async () => {
+    const key = `${ids.room ?? ''}/${ids.order ?? ''}`;
+    const latest = (records: { key: string; value: unknown }[]) =>
+      records.filter((r) => r.key === key).at(-1)?.value as ConversationV1 | undefined;
+    const records = await kafka.collect(
+      TOPICS.conversations,
+      (all) => latest(all)?.messages.business === 1 && latest(all)?.entries.length === 4,
+      60_000,
+    );
+    const conversation = ConversationV1.parse(latest(records));
+    expect(conversation).toMatchObject({
+      roomId: ids.room,
+      personKey: `whatsapp:+${phone}`,
+      channel: { protocol: 'whatsapp', kind: 'dm' },
+      status: 'open',
+      messages: { customer: 3, business: 1 },
+      awaitingReplySince: null,
+      followUps: ['unhappy-customer'],
+    });
+    expect(conversation.responseSeconds).toEqual([conversation.firstResponseSeconds]);
+    expect(conversation.intents.complaint).toBeGreaterThanOrEqual(1);
+    expect(conversation.entries.map((e) => e.eventId)).toEqual([ids.order, ids.complaint, ids.again, ids.reply]);
+    // The edit kept its message's place; no text of any message is in the record.
+    const text = JSON.stringify(conversation);
+    for (const body of Object.values(texts)) expect(text).not.toContain(body);
   });
 
   /** The first trace (as its `service:span` names) that `matches`; on a timeout, the traces seen. */
