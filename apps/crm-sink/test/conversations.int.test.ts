@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConversationV1, type ClassificationV1 } from '@parley/contracts';
 import { sampleLabel, sampleRetraction, startKafka, type ServiceProcess, type TestKafka } from '@parley/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,8 +51,19 @@ function latest(records: { key: string; value: unknown }[]): Map<string, Convers
   return out;
 }
 
+/** The default rules, and a retention task for a person entering at risk (off by default). */
+const RULES = `
+rules:
+  - { id: unhappy-customer, kind: label, sentiments: [negative], intents: [complaint, cancellation, refund], title: 'Unhappy customer ({intent}) in {room}' }
+  - { id: unanswered, kind: unanswered, afterMinutes: 60, title: 'Customer waiting for an answer in {room}' }
+people:
+  retention: { segment: at-risk, title: 'Customer at risk: {contact}' }
+`;
+
 describe('crm-sink conversations (real Kafka, NDJSON target)', () => {
   let kafka: TestKafka;
+  const rulesFile = join(mkdtempSync(join(tmpdir(), 'rules-')), 'follow-ups.yaml');
+  writeFileSync(rulesFile, RULES);
   const sinks: ServiceProcess[] = [];
 
   beforeAll(async () => {
@@ -61,16 +75,21 @@ describe('crm-sink conversations (real Kafka, NDJSON target)', () => {
 
   /** Runs a sink over the topics until the conversations say `done`; returns them. */
   async function runSink(topics: SinkTopics, done: (c: Map<string, ConversationV1>) => boolean) {
-    const env = sinkEnv(kafka, topics, { PARLEY_FOLLOW_UP_CHECK_MS: '500' });
+    const env = sinkEnv(kafka, topics, { PARLEY_FOLLOW_UP_CHECK_MS: '3000', PARLEY_FOLLOW_UP_RULES_FILE: rulesFile });
     const sink = await startSink(env);
     sinks.push(sink);
     await waitForCommitted(kafka, env.PARLEY_KAFKA_GROUP_ID ?? '', topics.input);
     const records = await kafka.collect(topics.conversations, (r) => done(latest(r)), 60_000);
     metrics = await (await fetch(`${sink.url}/metrics`)).text();
     expect(await sink.stop('SIGTERM'), sink.stderr()).toBe(0);
+    written = readFileSync(env.PARLEY_NDJSON_PATH ?? '', 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { kind: string; key: string; record: Record<string, unknown> });
     return latest(records);
   }
   let metrics = '';
+  let written: { kind: string; key: string; record: Record<string, unknown> }[] = [];
   const settled = (c: Map<string, ConversationV1>) =>
     c.get(`${ROOM}/$c1`)?.status === 'resolved' && c.get(`${WAITING}/$w1`)?.breached.resolution === true;
 
@@ -118,10 +137,25 @@ describe('crm-sink conversations (real Kafka, NDJSON target)', () => {
       expect(sample(metrics, 'parley_conversation_targets_breached_total', { ...whatsapp, target })).toBe(1);
     expect(sample(metrics, 'parley_conversations_open', whatsapp)).toBe(1);
 
+    // The person's rollup rides on their contact; opening with a complaint put them at risk once (one
+    // retention task). Once the clock (here the wall clock, months after the script) has moved on, the
+    // resolved conversation's person is dormant: 90 days without contact.
+    const mia = written.filter((w) => w.kind === 'contact' && w.key === 'whatsapp:+4915112345678').at(-1);
+    expect(mia?.record.rollup).toMatchObject({
+      conversations: 1,
+      openConversations: 0,
+      firstContactAt: at('10:00'),
+      medianFirstResponseMinutes: 12,
+      segment: 'dormant',
+    });
+    const retention = written.filter((w) => w.kind === 'followUp' && w.record.rule === 'segment-at-risk');
+    expect(retention.map((w) => w.record.roomId)).toEqual([ROOM]);
+
     // The same classifications into fresh state and conversation topics, in a new consumer group.
     const replayTopics = { ...(await sinkTopics(kafka)), input: topics.input };
     const replay = await runSink(replayTopics, settled);
     expect(replay).toEqual(first);
+    expect(written.filter((w) => w.kind === 'followUp' && w.record.rule === 'segment-at-risk')).toHaveLength(1);
   }, 240_000);
 
   it('takes a redacted message out of its conversation: its keywords and labels are gone from the record', async () => {

@@ -88,6 +88,8 @@ export class ConversationTracker {
   private readonly rooms = new Map<string, Tracked[]>();
   /** Conversations that time alone may change, checked against the clock after every run. */
   private readonly timed = new Set<Tracked>();
+  /** No deadline in `timed` is earlier (it may be later: a sweep finds the true one). */
+  private nextDeadline = -Infinity;
   private asOf = new Date(0).toISOString();
   /** Redactions of messages in no conversation kept in memory (older than `keepPerRoom` conversations). */
   unmatchedRetractions = 0;
@@ -115,6 +117,29 @@ export class ConversationTracker {
       for (const t of tracked) if (t.deadline !== Infinity) this.timed.add(t);
       for (const r of kept) if (r.lastMessageAt > this.asOf) this.asOf = r.lastMessageAt;
     }
+  }
+
+  /**
+   * Applies messages one at a time, calling `step` with what each changed (so people's rollups and
+   * segments see every state, whatever the batching); returns the latest change of each conversation,
+   * to publish.
+   */
+  applyStepwise(
+    inputs: readonly ConversationInput[],
+    followUps: readonly { roomId: string; rule: string }[],
+    step: (changes: ConversationChange[]) => void,
+  ): ConversationChange[] {
+    const latest = new Map<string, ConversationChange>();
+    const record = (changes: ConversationChange[]) => {
+      for (const change of changes) {
+        latest.delete(change.conversationId);
+        latest.set(change.conversationId, change);
+      }
+      if (changes.length > 0) step(changes);
+    };
+    for (const input of inputs) record(this.apply([input]));
+    record(this.apply([], followUps));
+    return [...latest.values()];
   }
 
   /** Applies a run of messages in order; returns the conversations that changed. */
@@ -169,6 +194,11 @@ export class ConversationTracker {
     ];
   }
 
+  /** The clock: the latest event time seen, or the wall clock's when `advance` moved it later. */
+  get clock(): string {
+    return this.asOf;
+  }
+
   /** Moves the clock to the wall clock's time (never back): quiet conversations resolve, targets lapse. */
   advance(now: number): ConversationChange[] {
     const iso = new Date(now).toISOString();
@@ -189,7 +219,10 @@ export class ConversationTracker {
       conversation.status = value.status;
       conversation.deadline = this.deadlineOf(value);
       if (conversation.deadline === Infinity) this.timed.delete(conversation);
-      else this.timed.add(conversation);
+      else {
+        this.timed.add(conversation);
+        this.nextDeadline = Math.min(this.nextDeadline, conversation.deadline);
+      }
       const text = JSON.stringify(value);
       if (text === conversation.published) continue;
       conversation.published = text;
@@ -237,7 +270,14 @@ export class ConversationTracker {
   /** Conversations whose deadline the clock has passed. */
   private *due(): IterableIterator<Tracked> {
     const now = ms(this.asOf);
-    for (const conversation of this.timed) if (conversation.deadline <= now) yield conversation;
+    // Most calls come before any deadline: only then is the set walked (and the next deadline found).
+    if (now < this.nextDeadline) return;
+    let next = Infinity;
+    for (const conversation of this.timed) {
+      if (conversation.deadline <= now) yield conversation;
+      else next = Math.min(next, conversation.deadline);
+    }
+    this.nextDeadline = next;
   }
 
   /** The next moment at which the clock alone changes this record. */

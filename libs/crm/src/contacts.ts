@@ -23,6 +23,12 @@ export function contactOf(sender: SenderInfo, protocol: string): ContactRecord |
   };
 }
 
+/** Who a contact key (`whatsapp:+<E.164>` or `matrix:<user id>`) names: the fields that find the person. */
+export function identityOfKey(key: string): ContactRecord {
+  if (key.startsWith('whatsapp:')) return { key, whatsappId: key.slice('whatsapp:'.length) };
+  return { key, matrixId: key.slice('matrix:'.length) };
+}
+
 /** "Anna Maria Schmidt" → first "Anna Maria", last "Schmidt"; a single word is a first name. */
 export function splitName(displayName: string | undefined): { firstName?: string; lastName?: string } {
   const name = displayName?.trim().replace(/\s+/g, ' ');

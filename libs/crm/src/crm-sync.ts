@@ -8,7 +8,15 @@ import {
   type RawHeaders,
   type TopicRecord,
 } from '@parley/contracts';
-import type { ConversationChange, ConversationTracker } from '@parley/conversations';
+import type {
+  ConversationChange,
+  ConversationTracker,
+  PeopleLedger,
+  PeopleRules,
+  PersonRollup,
+  SegmentEntry,
+} from '@parley/conversations';
+import { identityOfKey } from './contacts.ts';
 import type { RoomMemory } from './conversations.ts';
 import type { CrmPlanner } from './planner.ts';
 import {
@@ -40,6 +48,8 @@ export interface CrmSyncOptions {
   conversations?: ConversationTracker;
   /** Sees every conversation change (its Prometheus metrics). */
   onConversations?: (changes: readonly ConversationChange[]) => void;
+  /** Rollups per person onto their contact, and the retention follow-up (with `conversations`). */
+  people?: { ledger: PeopleLedger; retention: PeopleRules['retention'] };
   source: string;
   logger: SyncLogger;
   stopping: () => boolean;
@@ -51,6 +61,12 @@ export interface CrmSyncOptions {
 }
 
 export const ROOM_KEY_PREFIX = 'room/';
+
+interface PeopleSteps {
+  rollups: Map<string, PersonRollup>;
+  entered: SegmentEntry[];
+  step: (changes: ConversationChange[]) => void;
+}
 
 /**
  * The sink's core: a run of Kafka messages becomes one CRM batch, written until the target confirms
@@ -84,8 +100,11 @@ export class CrmSync {
         sources.set(parsed.data.message.eventId, message);
       }
       const { batch, observations } = this.options.planner.planWithObservations(classifications);
+      const people = this.peopleOfSteps();
+      const changes = this.options.conversations?.applyStepwise(observations, batch.followUps, people.step);
+      this.addPeople(batch, people);
       const rejected = await this.writeUntilStored(batch, heartbeat);
-      const conversations = this.conversationRecords(this.options.conversations?.apply(observations, batch.followUps));
+      const conversations = this.conversationRecords(changes);
       let refused = 0;
       for (const record of rejected) {
         const source = record.kind === 'message' ? sources.get(record.key) : undefined;
@@ -129,17 +148,61 @@ export class CrmSync {
     return this.exclusive(async () => {
       const batch = this.options.planner.due(now);
       const followUps = batch.followUps.map((f) => ({ roomId: f.roomId, rule: f.rule }));
-      if (!isEmptyBatch(batch)) await this.writeUntilStored(batch, heartbeat);
       const conversations = this.options.conversations;
-      const changes = conversations ? [...conversations.apply([], followUps), ...conversations.advance(now)] : [];
+      const people = this.peopleOfSteps();
+      const changes = conversations?.applyStepwise([], followUps, people.step) ?? [];
+      const advanced = conversations?.advance(now) ?? [];
+      if (advanced.length > 0) people.step(advanced);
+      changes.push(...advanced);
+      // Segments that time alone moves (dormant), once a day of the clock.
+      if (conversations)
+        for (const rollup of this.options.people?.ledger.sweep(conversations.clock) ?? [])
+          if (!people.rollups.has(rollup.personKey)) people.rollups.set(rollup.personKey, rollup);
+      this.addPeople(batch, people);
+      if (!isEmptyBatch(batch)) await this.writeUntilStored(batch, heartbeat);
       return [...this.conversationRecords(changes), ...(isEmptyBatch(batch) ? [] : this.stateRecords())];
     });
+  }
+
+  /**
+   * Sees each step's conversation changes: their metrics, and the rollups of the people whose
+   * conversations changed and who entered a segment.
+   */
+  private peopleOfSteps(): PeopleSteps {
+    const rollups = new Map<string, PersonRollup>();
+    const entered: SegmentEntry[] = [];
+    const { people, conversations } = this.options;
+    return {
+      rollups,
+      entered,
+      step: (changes) => {
+        // Every step's changes: each transition (a first response, a resolution) is counted once.
+        this.options.onConversations?.(changes);
+        if (people === undefined || conversations === undefined) return;
+        const update = people.ledger.update(changes, conversations.clock);
+        for (const rollup of update.rollups) rollups.set(rollup.personKey, rollup);
+        entered.push(...update.entered);
+      },
+    };
+  }
+
+  /** The people's latest rollups go onto their contacts; retention tasks with them. */
+  private addPeople(batch: CrmBatch, steps: PeopleSteps): void {
+    const { people, planner } = this.options;
+    for (const rollup of steps.rollups.values()) {
+      const index = batch.contacts.findIndex((c) => c.key === rollup.personKey);
+      const existing = index < 0 ? identityOfKey(rollup.personKey) : batch.contacts[index];
+      const contact = { ...existing, key: rollup.personKey, rollup: contactRollup(rollup) };
+      if (index < 0) batch.contacts.push(contact);
+      else batch.contacts[index] = contact;
+    }
+    if (people?.retention)
+      for (const entry of steps.entered) batch.followUps.push(planner.segmentFollowUp(entry, people.retention));
   }
 
   private conversationRecords(changes: ConversationChange[] | undefined): TopicRecord[] {
     const topic = this.options.topics.conversations;
     if (changes === undefined || topic === undefined) return [];
-    this.options.onConversations?.(changes);
     return changes.map((change) =>
       change.value === null
         ? { topic, key: change.conversationId, value: null, headers: {} }
@@ -193,4 +256,18 @@ export class CrmSync {
       input: { topic: this.options.topics.input, partition: message.partition, offset: message.offset, raw },
     });
   }
+}
+
+function contactRollup(rollup: PersonRollup): NonNullable<CrmBatch['contacts'][number]['rollup']> {
+  return {
+    segment: rollup.segment,
+    engagementScore: rollup.engagementScore,
+    conversations: rollup.conversations,
+    openConversations: rollup.openConversations,
+    firstContactAt: rollup.firstContactAt,
+    medianFirstResponseMinutes:
+      rollup.medianFirstResponseSeconds === null ? null : Math.round(rollup.medianFirstResponseSeconds / 6) / 10,
+    averageSentiment: rollup.averageSentiment,
+    sentimentTrend: rollup.sentimentTrend,
+  };
 }

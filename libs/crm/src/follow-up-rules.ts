@@ -1,5 +1,5 @@
 import { Sentiment } from '@parley/contracts';
-import { ConversationRules } from '@parley/conversations';
+import { ConversationRules, PeopleRules } from '@parley/conversations';
 import { loadDocument } from '@parley/service-runtime';
 import { z } from 'zod';
 
@@ -36,6 +36,8 @@ export const FollowUpConfig = z
       .default(24 * 60),
     /** How conversations (the episodes above) are resolved and judged: parley.conversations.v1. */
     conversations: ConversationRules.omit({ gapMinutes: true }).prefault({}),
+    /** Rollups per person, segments, and the retention follow-up on entering a segment. */
+    people: PeopleRules.prefault({}),
     rules: z
       .array(z.discriminatedUnion('kind', [LabelRule, UnansweredRule]))
       .refine((rules) => new Set(rules.map((r) => r.id)).size === rules.length, 'rule ids must be unique'),

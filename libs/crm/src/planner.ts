@@ -1,5 +1,5 @@
 import type { ClassificationV1, LabelV1 } from '@parley/contracts';
-import type { ConversationInput } from '@parley/conversations';
+import type { ConversationInput, PeopleRules, SegmentEntry } from '@parley/conversations';
 import { contactOf, whatsappIdFromChat } from './contacts.ts';
 import { Conversations, type RoomMemory } from './conversations.ts';
 import type { FollowUpConfig, FollowUpRule } from './follow-up-rules.ts';
@@ -126,7 +126,10 @@ export class CrmPlanner {
             lastSentiment: event.sentiment.label,
             lastContactAt: message.sentAt,
           });
-        memory.waiting ??= { eventId: message.eventId, since: message.sentAt };
+        // A thank-you that closes the conversation waits for no answer.
+        const closing = this.options.followUps.conversations.closingSignal;
+        if (!closing.intents.includes(event.intent.label) || !closing.sentiments.includes(event.sentiment.label))
+          memory.waiting ??= { eventId: message.eventId, since: message.sentAt };
       }
       for (const followUp of this.labelFollowUps(event, memory, direction)) followUps.set(followUp.key, followUp);
       // An answer ends the wait; a late answer still counts as a breach of the unanswered rule.
@@ -145,6 +148,35 @@ export class CrmPlanner {
       batch: { contacts: [...contacts.values()], messages: [...messages.values()], followUps: [...followUps.values()] },
       observations,
     };
+  }
+
+  /**
+   * The retention follow-up for a person who entered a segment: a task on the person, linked to the
+   * message that put them there, once per conversation episode of that room.
+   */
+  segmentFollowUp(entry: SegmentEntry, retention: NonNullable<PeopleRules['retention']>): FollowUpRecord {
+    const memory = this.conversations.get(entry.roomId);
+    memory.customer ??= identity({ key: entry.personKey });
+    const rule: FollowUpRule = {
+      id: `segment-${entry.segment}`,
+      kind: 'label',
+      minConfidence: 0,
+      title: retention.title.replaceAll('{segment}', entry.segment),
+      dueInMinutes: retention.dueInMinutes,
+    };
+    this.conversations.markChanged(entry.roomId);
+    return this.followUp(
+      rule,
+      entry.roomId,
+      memory,
+      entry.eventId,
+      Date.parse(entry.at) + minutes(retention.dueInMinutes),
+      {
+        intent: '',
+        sentiment: '',
+        reason: `the customer entered the segment **${entry.segment}**${entry.from === null ? '' : ` (was ${entry.from})`} at ${entry.at}`,
+      },
+    );
   }
 
   /** The name to write for a room, remembered so that a name that arrives later renames the records once. */

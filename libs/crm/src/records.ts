@@ -15,6 +15,20 @@ export interface ContactRecord {
   lastIntent?: string;
   lastSentiment?: Sentiment;
   lastContactAt?: string;
+  /** The person across their conversations (PersonRollup), when one of them changed in this batch. */
+  rollup?: ContactRollup;
+}
+
+/** What the CRM's person gets of their rollup (apps/crm-sink/README.md, "People"). */
+export interface ContactRollup {
+  segment: string;
+  engagementScore: number;
+  conversations: number;
+  openConversations: number;
+  firstContactAt: string;
+  medianFirstResponseMinutes: number | null;
+  averageSentiment: number | null;
+  sentimentTrend: string | null;
 }
 
 export type Direction = 'inbound' | 'outbound' | 'unknown';

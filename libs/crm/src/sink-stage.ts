@@ -1,5 +1,5 @@
 import { ConversationV1, RoomStateV1, type TopicRecord } from '@parley/contracts';
-import { ConversationTracker, type ConversationChange } from '@parley/conversations';
+import { ConversationTracker, PeopleLedger, type ConversationChange } from '@parley/conversations';
 import { CompactedTopicMap, TopicFollower, type WorkerContext } from '@parley/kafka';
 import type { Logger } from '@parley/service-runtime';
 import type { KafkaMessage } from 'kafkajs';
@@ -48,6 +48,7 @@ export class SinkStage {
   private readonly now: () => number;
   private sync: CrmSync | undefined;
   private conversations: ConversationTracker | undefined;
+  private people: PeopleLedger | undefined;
   private rooms: TopicFollower<RoomStateV1> | undefined;
   private renameTimer: NodeJS.Timeout | undefined;
   private readonly dueTimer: NodeJS.Timeout;
@@ -99,6 +100,8 @@ export class SinkStage {
       await this.rooms.start();
       this.conversations = conversations;
       this.sync = this.createSync(restored, conversations);
+      // Until input comes, quiet is counted from here: the backlog of a restart arrives first.
+      this.lastInputAt = Math.max(this.lastInputAt, this.now());
     } catch (error) {
       options.readiness.report(
         'crm',
@@ -138,7 +141,10 @@ export class SinkStage {
       options.logger.warn({ key, problem }, 'a stored conversation is not one; it is left as it is');
     });
     const rules = { ...options.followUps.conversations, gapMinutes: options.followUps.episodeGapMinutes };
-    return new ConversationTracker(rules, (await stored.load()).values());
+    const all = [...(await stored.load()).values()];
+    const tracker = new ConversationTracker(rules, all);
+    this.people = new PeopleLedger(options.followUps.people, all, tracker.clock);
+    return tracker;
   }
 
   private createSync(restored: [string, RoomMemory][], conversations: ConversationTracker | undefined): CrmSync {
@@ -160,6 +166,7 @@ export class SinkStage {
       },
       ...(conversations && { conversations }),
       ...(options.onConversations && { onConversations: options.onConversations }),
+      ...(this.people && { people: { ledger: this.people, retention: options.followUps.people.retention } }),
       source: options.source,
       logger: options.logger,
       stopping: options.stopping,

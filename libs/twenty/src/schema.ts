@@ -118,6 +118,56 @@ export function parleySchema(intents: readonly string[]): WorkspaceSchema {
         intentField('lastIntent', 'Last intent'),
         sentimentField('lastSentiment', 'Last sentiment'),
         { name: 'lastContactAt', label: 'Last contact', type: 'DATE_TIME', description: 'When the person last wrote' },
+        // The person across their conversations (parley.conversations.v1), re-made when one changes.
+        {
+          name: 'parleySegment',
+          label: 'Segment',
+          type: 'TEXT',
+          description: 'Segment from Parley’s rules (new, active, at-risk…)',
+        },
+        {
+          name: 'engagementScore',
+          label: 'Engagement score',
+          type: 'NUMBER',
+          description:
+            '0–100 from recency, purchase intent, frequency, sentiment and complaints (formula in Parley’s README)',
+        },
+        {
+          name: 'conversationCount',
+          label: 'Conversations',
+          type: 'NUMBER',
+          description: 'Conversations with the person',
+        },
+        {
+          name: 'openConversations',
+          label: 'Open conversations',
+          type: 'NUMBER',
+          description: 'Conversations not resolved',
+        },
+        {
+          name: 'firstContactAt',
+          label: 'First contact',
+          type: 'DATE_TIME',
+          description: 'The first message of the person',
+        },
+        {
+          name: 'medianFirstResponseMinutes',
+          label: 'Median first response (min)',
+          type: 'NUMBER',
+          description: 'Median time to our first reply in their conversations',
+        },
+        {
+          name: 'averageSentiment',
+          label: 'Average sentiment',
+          type: 'NUMBER',
+          description: 'Mean sentiment (-1 … 1) over their latest conversations',
+        },
+        {
+          name: 'sentimentTrend',
+          label: 'Sentiment trend',
+          type: 'TEXT',
+          description: 'improving, worsening or steady',
+        },
       ],
       chatMessage: [
         { name: 'externalId', label: 'External ID', type: 'TEXT', isUnique: true, description: 'Matrix event id' },

@@ -390,6 +390,17 @@ function personInput(contact: ContactRecord): Json {
   if (contact.lastIntent !== undefined) input.lastIntent = optionValue(contact.lastIntent);
   if (contact.lastSentiment !== undefined) input.lastSentiment = optionValue(contact.lastSentiment);
   if (contact.lastContactAt !== undefined) input.lastContactAt = contact.lastContactAt;
+  const rollup = contact.rollup;
+  if (rollup !== undefined) {
+    input.parleySegment = rollup.segment;
+    input.engagementScore = rollup.engagementScore;
+    input.conversationCount = rollup.conversations;
+    input.openConversations = rollup.openConversations;
+    input.firstContactAt = rollup.firstContactAt;
+    input.medianFirstResponseMinutes = rollup.medianFirstResponseMinutes;
+    input.averageSentiment = rollup.averageSentiment;
+    input.sentimentTrend = rollup.sentimentTrend ?? '';
+  }
   return input;
 }
 
