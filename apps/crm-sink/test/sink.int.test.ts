@@ -102,14 +102,13 @@ describe('crm-sink (real Kafka, Twenty contract server)', () => {
     const people = twenty.records('person');
     expect(people).toHaveLength(6);
     // Each person's rollup, in the fields the bootstrap made: one conversation answered after 30 minutes.
-    for (const person of people)
-      expect(person).toMatchObject({
-        conversationCount: 1,
-        medianFirstResponseMinutes: expect.any(Number),
-        parleySegment: expect.stringMatching(/^(new|at-risk|dormant|active)$/),
-        engagementScore: expect.any(Number),
-        firstContactAt: expect.stringMatching(/^2026-11-02T08:/),
-      });
+    for (const person of people) {
+      expect(person.conversationCount).toBe(1);
+      expect(typeof person.medianFirstResponseMinutes).toBe('number');
+      expect(typeof person.engagementScore).toBe('number');
+      expect(['new', 'at-risk', 'dormant', 'active']).toContain(person.parleySegment);
+      expect(String(person.firstContactAt)).toMatch(/^2026-11-02T08:/);
+    }
     const messages = twenty.records('chatMessage');
     expect(messages).toHaveLength(36);
     expect(messages.filter((m) => m.direction === 'OUTBOUND')).toHaveLength(6);
