@@ -1,5 +1,6 @@
 // The local stack's demo: WhatsApp-style conversations sent through a real Synapse (by an imitation
-// bridge), then followed through Kafka and the CRM target, ending with a summary per conversation.
+// bridge), then followed through Kafka and the CRM target, ending with a summary per conversation and a
+// table of their conversations (parley.conversations.v1).
 //   node --conditions=@parley/source tools/demo/run.ts registration --output FILE   (once, before Synapse starts)
 //   node --conditions=@parley/source tools/demo/run.ts                              (after the stack is up)
 // Settings come from the environment tools/stack.sh passes: PARLEY_KAFKA_BROKERS, PARLEY_DEMO_REGISTRATIONS
@@ -7,11 +8,12 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ClassificationV1, RoomStateV1, TOPICS } from '@parley/contracts';
+import { ClassificationV1, ConversationV1, RoomStateV1, TOPICS } from '@parley/contracts';
 import { FakeWhatsappBridge, startSynapse, uniqueName, type AppserviceRegistration } from '@parley/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { parse, stringify } from 'yaml';
 import { CONVERSATIONS } from './conversations.ts';
+import { conversationTable } from './table.ts';
 
 const TIMEOUT_MS = Number(process.env.PARLEY_DEMO_TIMEOUT_MS ?? 600_000);
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -94,6 +96,9 @@ async function sendConversations(): Promise<Sent[]> {
 async function follow(sent: Sent[], ndjson: string | undefined, start: number): Promise<void> {
   const rooms = new Map(sent.map((s) => [s.roomId, s]));
   const labels = new Map<string, ClassificationV1>();
+  /** The latest conversation of each demo room, and when one last changed. */
+  const conversations = new Map<string, ConversationV1>();
+  let conversationsChangedAt = Date.now();
   const crm: { kind: string; key: string; record: Record<string, unknown> }[] = [];
   const kafka = new Kafka({
     clientId: 'parley-demo',
@@ -105,10 +110,23 @@ async function follow(sent: Sent[], ndjson: string | undefined, start: number): 
   const names = new Map<string, string>();
   const nameOf = (roomId: string) => names.get(roomId) ?? roomId;
   await consumer.connect();
-  await consumer.subscribe({ topics: [TOPICS.matrixRooms, TOPICS.classifications], fromBeginning: true });
+  await consumer.subscribe({
+    topics: [TOPICS.matrixRooms, TOPICS.classifications, TOPICS.conversations],
+    fromBeginning: true,
+  });
   await consumer.run({
     eachMessage: async ({ topic, message }) => {
       const value: unknown = JSON.parse(message.value?.toString() ?? 'null');
+      if (topic === TOPICS.conversations) {
+        const conversation = ConversationV1.safeParse(value);
+        if (!conversation.success || !rooms.has(conversation.data.roomId)) return;
+        const known = conversations.get(conversation.data.roomId);
+        if (known === undefined || known.startedAt <= conversation.data.startedAt) {
+          conversations.set(conversation.data.roomId, conversation.data);
+          conversationsChangedAt = Date.now();
+        }
+        return;
+      }
       if (topic === TOPICS.matrixRooms) {
         const room = RoomStateV1.safeParse(value);
         if (!room.success || !rooms.has(room.data.roomId) || room.data.name === undefined) return;
@@ -170,7 +188,12 @@ async function follow(sent: Sent[], ndjson: string | undefined, start: number): 
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+  // The sink publishes a conversation with the batch that changed it: wait until they settle (bounded).
+  const settleBy = Date.now() + 30_000;
+  while (Date.now() < settleBy && (conversations.size < sent.length || Date.now() - conversationsChangedAt < 3000))
+    await new Promise((resolve) => setTimeout(resolve, 500));
   await consumer.disconnect();
+  readCrm();
 
   say('\nsummary');
   for (const s of sent) {
@@ -183,6 +206,24 @@ async function follow(sent: Sent[], ndjson: string | undefined, start: number): 
       `  ${nameOf(s.roomId)}: ${String(s.expected)} messages, labels: ${intents || '—'}; follow-up tasks: ${String(tasks)}`,
     );
   }
+  say('\nconversations (parley.conversations.v1)');
+  const segments = new Map<string, string>();
+  for (const entry of crm)
+    if (entry.kind === 'contact') {
+      const rollup = entry.record.rollup as { segment?: unknown } | undefined;
+      if (typeof rollup?.segment === 'string') segments.set(entry.key, rollup.segment);
+    }
+  for (const line of conversationTable(
+    sent.map((s) => {
+      const conversation = conversations.get(s.roomId);
+      return {
+        name: nameOf(s.roomId),
+        conversation,
+        segment: conversation?.personKey ? segments.get(conversation.personKey) : undefined,
+      };
+    }),
+  ))
+    say(`  ${line}`);
   const unnamed = sent.filter((s) => !names.has(s.roomId));
   if (unnamed.length > 0) {
     say(`no record on ${TOPICS.matrixRooms} for: ${unnamed.map((s) => s.roomId).join(', ')}`);
