@@ -102,6 +102,7 @@ async function throughSink(labels: ClassificationV1[]): Promise<{ perSecond: num
     rooms: await kafka.createTopic('bench-rooms', 6),
     state: await kafka.createTopic('bench-crm-state', 1),
     dlq: await kafka.createTopic('bench-crm-dlq', 1),
+    conversations: await kafka.createTopic('bench-conversations', 6),
   };
   const producer = client.producer();
   await producer.connect();
@@ -128,6 +129,7 @@ async function throughSink(labels: ClassificationV1[]): Promise<{ perSecond: num
       PARLEY_ROOMS_TOPIC: topics.rooms,
       PARLEY_STATE_TOPIC: topics.state,
       PARLEY_DLQ_TOPIC: topics.dlq,
+      PARLEY_CONVERSATIONS_TOPIC: topics.conversations,
       PARLEY_TWENTY_URL: server.url,
       PARLEY_TWENTY_API_KEY: KEY,
       // The rate limit lifted on both sides: this measures the sink, not the budget.
@@ -292,7 +294,10 @@ async function ndjsonRun(labels: ClassificationV1[], withConversations: boolean)
   } finally {
     await sink.stop('SIGTERM');
   }
-  return labels.length / ((performance.now() - started) / 1000);
+  const seconds = (performance.now() - started) / 1000;
+  const published = (await kafka.endOffsets(topics.conversations)).reduce((n, p) => n + Number(p.offset), 0);
+  if (withConversations !== published > 0) throw new Error(`${String(published)} conversation records published`);
+  return labels.length / seconds;
 }
 
 /** The tracker alone: microseconds per message for the same traffic, as the sink feeds it. */

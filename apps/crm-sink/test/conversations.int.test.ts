@@ -2,7 +2,16 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConversationV1, type ClassificationV1 } from '@parley/contracts';
-import { sampleLabel, sampleRetraction, startKafka, type ServiceProcess, type TestKafka } from '@parley/testing';
+import {
+  readinessOf,
+  sampleLabel,
+  sampleRetraction,
+  startKafka,
+  uniqueName,
+  waitFor,
+  type ServiceProcess,
+  type TestKafka,
+} from '@parley/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { produce, sinkEnv, sinkTopics, startSink, waitForCommitted, type SinkTopics } from './harness.ts';
 
@@ -157,6 +166,23 @@ describe('crm-sink conversations (real Kafka, NDJSON target)', () => {
     expect(replay).toEqual(first);
     expect(written.filter((w) => w.kind === 'followUp' && w.record.rule === 'segment-at-risk')).toHaveLength(1);
   }, 240_000);
+
+  it('stays not ready, naming the topic, when the conversations topic is missing', async () => {
+    const topics = await sinkTopics(kafka);
+    const missing = uniqueName('no-such-conversations');
+    const sink = await startSink(sinkEnv(kafka, topics, { PARLEY_CONVERSATIONS_TOPIC: missing }));
+    sinks.push(sink);
+    const detail = await waitFor(
+      'readiness naming the missing topic',
+      async () => {
+        const text = JSON.stringify(await readinessOf(sink));
+        return text.includes(missing) ? text : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(detail).toContain(`reading ${missing}`);
+    expect(await sink.stop('SIGTERM'), sink.stderr()).toBe(0);
+  }, 120_000);
 
   it('takes a redacted message out of its conversation: its keywords and labels are gone from the record', async () => {
     const topics = await sinkTopics(kafka);

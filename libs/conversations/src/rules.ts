@@ -33,8 +33,11 @@ export const ConversationRules = z
      * well under Kafka's message size in a busy group that is never quiet for a whole gap.
      */
     maxMessages: z.number().int().positive().max(2000).default(500),
-    /** Earlier conversations kept per room, so that an edit or a redaction of their messages reaches them. */
-    keepPerRoom: z.number().int().positive().default(5),
+    /**
+     * Conversations kept in memory per room (the current one and the one before), so that an edit or a
+     * redaction of their messages reaches them; older ones stay on the topic as they are.
+     */
+    keepPerRoom: z.number().int().positive().default(2),
     /** A sentiment score change (last minus first customer message) that counts as a trend. */
     trendThreshold: z.number().positive().max(2).default(0.25),
   })

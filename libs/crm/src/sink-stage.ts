@@ -141,7 +141,8 @@ export class SinkStage {
       options.logger.warn({ key, problem }, 'a stored conversation is not one; it is left as it is');
     });
     const rules = { ...options.followUps.conversations, gapMinutes: options.followUps.episodeGapMinutes };
-    const all = [...(await stored.load()).values()];
+    // Every conversation on the topic (until compaction, their history too): allow for a big topic.
+    const all = [...(await stored.load(5 * 60_000)).values()];
     const tracker = new ConversationTracker(rules, all);
     this.people = new PeopleLedger(options.followUps.people, all, tracker.clock);
     return tracker;

@@ -61,7 +61,9 @@ export class CompactedTopicMap<T> {
       );
     } catch (error) {
       if (error instanceof TopicReadError) throw new StoreLoadError(error.message, { cause: error });
-      throw error;
+      // kafkajs names no topic ("This server does not host this topic-partition"): say which one.
+      const message = error instanceof Error ? error.message : String(error);
+      throw new StoreLoadError(`reading ${this.topic}: ${message}`, { cause: error });
     }
     return latest;
   }
