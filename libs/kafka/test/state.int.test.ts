@@ -28,6 +28,20 @@ describe('state on compacted topics (real Kafka)', () => {
   });
   afterAll(() => producer.disconnect());
 
+  it('publishes a run of records far over the broker’s 1 MB batch limit to one partition, all of it, in order', async () => {
+    const big = await kafka.createTopic('big', 1);
+    const filler = 'x'.repeat(100_000);
+    const records = Array.from({ length: 30 }, (_, i) => ({
+      topic: big,
+      key: `k${String(i)}`,
+      value: { i, filler },
+      headers: {},
+    }));
+    await producer.publish(records);
+    const read = await kafka.collect(big, (all) => all.length >= 30, 60_000);
+    expect(read.map((r) => (r.value as { i: number }).i)).toEqual(records.map((r) => r.value.i));
+  });
+
   it('loads the latest value of every key under its prefix, and nothing of other prefixes', async () => {
     const map = new CompactedTopicMap(client(), topic, 'mine/', N);
     await map.set(producer, 'mine/a', { n: 1 });
