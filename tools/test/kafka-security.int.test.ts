@@ -24,7 +24,15 @@ const sinkEntry = fileURLToPath(new URL('../../apps/crm-sink/src/main.ts', impor
  */
 describe('Kafka with TLS, SASL and ACLs (real broker)', () => {
   let kafka: SecureTestKafka;
-  const topics = { events: '', classifications: '', classifierDlq: '', rooms: '', state: '', sinkDlq: '', conversations: '' };
+  const topics = {
+    events: '',
+    classifications: '',
+    classifierDlq: '',
+    rooms: '',
+    state: '',
+    sinkDlq: '',
+    conversations: '',
+  };
   const running: ServiceProcess[] = [];
 
   beforeAll(async () => {
