@@ -94,9 +94,9 @@ async function baseline(labels: ClassificationV1[]): Promise<number> {
   }
 }
 
-async function throughSink(labels: ClassificationV1[]): Promise<{ perSecond: number; server: ContractServer }> {
+/** A fresh set of the sink's topics on the bench broker, the labels on the input; the sink's settings for them. */
+async function benchInput(labels: ClassificationV1[]) {
   const kafka = await startKafka('bench');
-  const client = new Kafka({ clientId: 'bench', brokers: kafka.brokers, logLevel: logLevel.ERROR });
   const topics = {
     input: await kafka.createTopic('bench-classifications', 6),
     rooms: await kafka.createTopic('bench-rooms', 6),
@@ -104,7 +104,7 @@ async function throughSink(labels: ClassificationV1[]): Promise<{ perSecond: num
     dlq: await kafka.createTopic('bench-crm-dlq', 1),
     conversations: await kafka.createTopic('bench-conversations', 6),
   };
-  const producer = client.producer();
+  const producer = new Kafka({ clientId: 'bench', brokers: kafka.brokers, logLevel: logLevel.ERROR }).producer();
   await producer.connect();
   for (let i = 0; i < labels.length; i += 1000)
     await producer.send({
@@ -113,6 +113,20 @@ async function throughSink(labels: ClassificationV1[]): Promise<{ perSecond: num
       messages: labels.slice(i, i + 1000).map((l) => ({ key: l.message.roomId, value: JSON.stringify(l) })),
     });
   await producer.disconnect();
+  const topicEnv = {
+    PARLEY_KAFKA_BROKERS: kafka.brokers.join(','),
+    PARLEY_KAFKA_CREATE_TOPICS: 'false',
+    PARLEY_INPUT_TOPIC: topics.input,
+    PARLEY_ROOMS_TOPIC: topics.rooms,
+    PARLEY_STATE_TOPIC: topics.state,
+    PARLEY_DLQ_TOPIC: topics.dlq,
+    PARLEY_CONVERSATIONS_TOPIC: topics.conversations,
+  };
+  return { kafka, topics, topicEnv };
+}
+
+async function throughSink(labels: ClassificationV1[]): Promise<{ perSecond: number; server: ContractServer }> {
+  const { kafka, topics, topicEnv } = await benchInput(labels);
 
   const server = await startContractServer({ apiKey: KEY, rateLimits: null });
   server.faults.latencyMs = LATENCY_MS;
@@ -122,14 +136,8 @@ async function throughSink(labels: ClassificationV1[]): Promise<{ perSecond: num
     env: {
       PARLEY_HTTP_HOST: '127.0.0.1',
       PARLEY_LOG_LEVEL: 'info',
-      PARLEY_KAFKA_BROKERS: kafka.brokers.join(','),
-      PARLEY_KAFKA_CREATE_TOPICS: 'false',
+      ...topicEnv,
       PARLEY_KAFKA_GROUP_ID: groupId,
-      PARLEY_INPUT_TOPIC: topics.input,
-      PARLEY_ROOMS_TOPIC: topics.rooms,
-      PARLEY_STATE_TOPIC: topics.state,
-      PARLEY_DLQ_TOPIC: topics.dlq,
-      PARLEY_CONVERSATIONS_TOPIC: topics.conversations,
       PARLEY_TWENTY_URL: server.url,
       PARLEY_TWENTY_API_KEY: KEY,
       // The rate limit lifted on both sides: this measures the sink, not the budget.
@@ -250,24 +258,7 @@ async function main(): Promise<void> {
 
 /** Messages per second through the sink to the NDJSON target, from its start to the last commit. */
 async function ndjsonRun(labels: ClassificationV1[], withConversations: boolean): Promise<number> {
-  const kafka = await startKafka('bench');
-  const client = new Kafka({ clientId: 'bench', brokers: kafka.brokers, logLevel: logLevel.ERROR });
-  const topics = {
-    input: await kafka.createTopic('bench-classifications', 6),
-    rooms: await kafka.createTopic('bench-rooms', 6),
-    state: await kafka.createTopic('bench-crm-state', 1),
-    dlq: await kafka.createTopic('bench-crm-dlq', 1),
-    conversations: await kafka.createTopic('bench-conversations', 6),
-  };
-  const producer = client.producer();
-  await producer.connect();
-  for (let i = 0; i < labels.length; i += 1000)
-    await producer.send({
-      topic: topics.input,
-      acks: -1,
-      messages: labels.slice(i, i + 1000).map((l) => ({ key: l.message.roomId, value: JSON.stringify(l) })),
-    });
-  await producer.disconnect();
+  const { kafka, topics, topicEnv } = await benchInput(labels);
   const groupId = uniqueName('bench-crm-sink');
   const started = performance.now();
   const sink = await spawnService({
@@ -275,14 +266,8 @@ async function ndjsonRun(labels: ClassificationV1[], withConversations: boolean)
     env: {
       PARLEY_HTTP_HOST: '127.0.0.1',
       PARLEY_LOG_LEVEL: 'info',
-      PARLEY_KAFKA_BROKERS: kafka.brokers.join(','),
-      PARLEY_KAFKA_CREATE_TOPICS: 'false',
+      ...topicEnv,
       PARLEY_KAFKA_GROUP_ID: groupId,
-      PARLEY_INPUT_TOPIC: topics.input,
-      PARLEY_ROOMS_TOPIC: topics.rooms,
-      PARLEY_STATE_TOPIC: topics.state,
-      PARLEY_DLQ_TOPIC: topics.dlq,
-      PARLEY_CONVERSATIONS_TOPIC: topics.conversations,
       PARLEY_CONVERSATIONS: String(withConversations),
       PARLEY_CRM_TARGET: 'ndjson',
       PARLEY_NDJSON_PATH: join(mkdtempSync(join(tmpdir(), 'bench-sink-')), 'records.ndjson'),
