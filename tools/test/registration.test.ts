@@ -27,10 +27,17 @@ describe('Parley’s appservice registration', () => {
     expect(deps.code, deps.stderr).toBe(0);
     const helm = run(helmBin, ['template', 'parley', join(ROOT, 'charts/ingest')]);
     expect(helm.code, helm.stderr).toBe(0);
-    const secret = parseManifests(helm.stdout).find(
-      (m) => m.kind === 'Secret' && m.metadata.name === 'parley-ingest-registration',
-    ) as { stringData: Record<string, string> } | undefined;
-    const chart = secret?.stringData['registration.yaml'] ?? '';
+    // The chart's registration is the template its init-secrets Job fills with the tokens it makes.
+    const plan = parseManifests(helm.stdout).find(
+      (m) => m.kind === 'ConfigMap' && m.metadata.name === 'parley-ingest-init-secrets',
+    ) as { data: Record<string, string> } | undefined;
+    const spec = (
+      JSON.parse(plan?.data['plan.json'] ?? '{"secrets":[]}') as {
+        secrets: { name: string; files?: Record<string, string> }[];
+      }
+    ).secrets.find((x) => x.name === 'parley-ingest-registration');
+    const chart = spec?.files?.['registration.yaml'] ?? '';
+    expect(chart).toContain('@@as_token@@');
 
     const dir = mkdtempSync(join(tmpdir(), 'registration-'));
     const init = run('env', [
