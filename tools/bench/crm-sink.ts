@@ -113,7 +113,11 @@ async function benchInput(labels: ClassificationV1[]) {
       messages: labels.slice(i, i + 1000).map((l) => ({ key: l.message.roomId, value: JSON.stringify(l) })),
     });
   await producer.disconnect();
+  const groupId = uniqueName('bench-crm-sink');
   const topicEnv = {
+    PARLEY_HTTP_HOST: '127.0.0.1',
+    PARLEY_LOG_LEVEL: 'info',
+    PARLEY_KAFKA_GROUP_ID: groupId,
     PARLEY_KAFKA_BROKERS: kafka.brokers.join(','),
     PARLEY_KAFKA_CREATE_TOPICS: 'false',
     PARLEY_INPUT_TOPIC: topics.input,
@@ -122,22 +126,18 @@ async function benchInput(labels: ClassificationV1[]) {
     PARLEY_DLQ_TOPIC: topics.dlq,
     PARLEY_CONVERSATIONS_TOPIC: topics.conversations,
   };
-  return { kafka, topics, topicEnv };
+  return { kafka, topics, topicEnv, groupId };
 }
 
 async function throughSink(labels: ClassificationV1[]): Promise<{ perSecond: number; server: ContractServer }> {
-  const { kafka, topics, topicEnv } = await benchInput(labels);
+  const { kafka, topics, topicEnv, groupId } = await benchInput(labels);
 
   const server = await startContractServer({ apiKey: KEY, rateLimits: null });
   server.faults.latencyMs = LATENCY_MS;
-  const groupId = uniqueName('bench-crm-sink');
   const sink = await spawnService({
     entry: sinkEntry,
     env: {
-      PARLEY_HTTP_HOST: '127.0.0.1',
-      PARLEY_LOG_LEVEL: 'info',
       ...topicEnv,
-      PARLEY_KAFKA_GROUP_ID: groupId,
       PARLEY_TWENTY_URL: server.url,
       PARLEY_TWENTY_API_KEY: KEY,
       // The rate limit lifted on both sides: this measures the sink, not the budget.
@@ -258,16 +258,12 @@ async function main(): Promise<void> {
 
 /** Messages per second through the sink to the NDJSON target, from its start to the last commit. */
 async function ndjsonRun(labels: ClassificationV1[], withConversations: boolean): Promise<number> {
-  const { kafka, topics, topicEnv } = await benchInput(labels);
-  const groupId = uniqueName('bench-crm-sink');
+  const { kafka, topics, topicEnv, groupId } = await benchInput(labels);
   const started = performance.now();
   const sink = await spawnService({
     entry: sinkEntry,
     env: {
-      PARLEY_HTTP_HOST: '127.0.0.1',
-      PARLEY_LOG_LEVEL: 'info',
       ...topicEnv,
-      PARLEY_KAFKA_GROUP_ID: groupId,
       PARLEY_CONVERSATIONS: String(withConversations),
       PARLEY_CRM_TARGET: 'ndjson',
       PARLEY_NDJSON_PATH: join(mkdtempSync(join(tmpdir(), 'bench-sink-')), 'records.ndjson'),
