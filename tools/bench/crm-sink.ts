@@ -103,6 +103,7 @@ async function benchInput(labels: ClassificationV1[]) {
     state: await kafka.createTopic('bench-crm-state', 1),
     dlq: await kafka.createTopic('bench-crm-dlq', 1),
     conversations: await kafka.createTopic('bench-conversations', 6),
+    decisions: await kafka.createTopic('bench-identity-decisions', 1),
   };
   const producer = new Kafka({ clientId: 'bench', brokers: kafka.brokers, logLevel: logLevel.ERROR }).producer();
   await producer.connect();
@@ -125,6 +126,7 @@ async function benchInput(labels: ClassificationV1[]) {
     PARLEY_STATE_TOPIC: topics.state,
     PARLEY_DLQ_TOPIC: topics.dlq,
     PARLEY_CONVERSATIONS_TOPIC: topics.conversations,
+    PARLEY_IDENTITY_DECISIONS_TOPIC: topics.decisions,
   };
   return { kafka, topics, topicEnv, groupId };
 }

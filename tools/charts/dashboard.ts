@@ -104,6 +104,24 @@ export const PANELS: Panel[] = [
     legend: '{{channel}} {{target}}',
     unit: 'short',
   },
+  {
+    title: 'Customer messages by sentiment per day',
+    expr: 'sum by (sentiment) (increase(parley_customer_messages_total[1d]))',
+    legend: '{{sentiment}}',
+    unit: 'short',
+  },
+  {
+    title: 'Top intents this week',
+    expr: 'topk(10, sum by (intent) (increase(parley_customer_messages_total[7d])))',
+    legend: '{{intent}}',
+    unit: 'short',
+  },
+  {
+    title: 'Top keywords this week',
+    expr: 'topk(20, max by (keyword) (parley_keyword_messages_week))',
+    legend: '{{keyword}}',
+    unit: 'short',
+  },
 ];
 
 /** Metric names the dashboard queries (histograms by their base name). */

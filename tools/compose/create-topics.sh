@@ -13,5 +13,6 @@ PARTITIONS="${PARLEY_KAFKA_PARTITIONS:-6}"
 /opt/kafka/bin/kafka-topics.sh --bootstrap-server "$BOOTSTRAP" --create --if-not-exists --topic parley.crm-sink.state.v1 --partitions 1 --replication-factor 1 --config cleanup.policy=compact --config min.compaction.lag.ms=3600000
 /opt/kafka/bin/kafka-topics.sh --bootstrap-server "$BOOTSTRAP" --create --if-not-exists --topic parley.crm-sink.dlq --partitions 1 --replication-factor 1 --config cleanup.policy=delete --config retention.ms=2592000000
 /opt/kafka/bin/kafka-topics.sh --bootstrap-server "$BOOTSTRAP" --create --if-not-exists --topic parley.conversations.v1 --partitions "$PARTITIONS" --replication-factor 1 --config cleanup.policy=compact --config min.compaction.lag.ms=3600000
+/opt/kafka/bin/kafka-topics.sh --bootstrap-server "$BOOTSTRAP" --create --if-not-exists --topic parley.identity-decisions.v1 --partitions 1 --replication-factor 1 --config cleanup.policy=compact --config min.compaction.lag.ms=3600000
 /opt/kafka/bin/kafka-topics.sh --bootstrap-server "$BOOTSTRAP" --create --if-not-exists --topic parley.audit.v1 --partitions 1 --replication-factor 1 --config cleanup.policy=delete --config retention.ms=-1
 echo "topics ready"

@@ -445,6 +445,7 @@ describe('Helm charts (real Helm, offline Kubernetes schemas)', () => {
       'topic:parley.crm-sink.state.v1': ['Describe', 'Describe', 'Read', 'Write'],
       'topic:parley.crm-sink.dlq': ['Describe', 'Write'],
       'topic:parley.conversations.v1': ['Describe', 'Describe', 'Read', 'Write'],
+      'topic:parley.identity-decisions.v1': ['Describe', 'Describe', 'Read', 'Write'],
       'group:parley-crm-sink': ['Read'],
       ...readers,
     });

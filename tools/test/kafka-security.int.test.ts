@@ -32,6 +32,7 @@ describe('Kafka with TLS, SASL and ACLs (real broker)', () => {
     state: '',
     sinkDlq: '',
     conversations: '',
+    decisions: '',
   };
   const running: ServiceProcess[] = [];
 
@@ -44,6 +45,7 @@ describe('Kafka with TLS, SASL and ACLs (real broker)', () => {
     topics.state = await kafka.createTopic('crm-state', 1);
     topics.sinkDlq = await kafka.createTopic('crm-dlq', 1);
     topics.conversations = await kafka.createTopic('conversations', 3);
+    topics.decisions = await kafka.createTopic('identity-decisions', 1);
   }, 300_000);
 
   afterAll(async () => {
@@ -114,7 +116,7 @@ describe('Kafka with TLS, SASL and ACLs (real broker)', () => {
       groups: [classifierGroup],
     });
     await kafka.grant(sinkUser, {
-      read: [topics.classifications, topics.rooms, topics.state, topics.conversations],
+      read: [topics.classifications, topics.rooms, topics.state, topics.conversations, topics.decisions],
       write: [topics.state, topics.sinkDlq, topics.conversations],
       // Its consumer group, and the short-lived groups that follow room names and read back its state.
       groups: [sinkGroup, 'parley-follower-*', 'parley-range-reader-*'],
@@ -132,6 +134,7 @@ describe('Kafka with TLS, SASL and ACLs (real broker)', () => {
       PARLEY_STATE_TOPIC: topics.state,
       PARLEY_DLQ_TOPIC: topics.sinkDlq,
       PARLEY_CONVERSATIONS_TOPIC: topics.conversations,
+      PARLEY_IDENTITY_DECISIONS_TOPIC: topics.decisions,
       PARLEY_NDJSON_PATH: ndjson,
     });
     const event = await produceEvent('Please cancel my subscription');

@@ -4,7 +4,7 @@ import { auditRecord, ConversationV1, RoomStateV1 } from '@parley/contracts';
 import { AcknowledgedProducer, kafkaClientFromSettings, readTopicRange } from '@parley/kafka';
 import { ConfigError, createLogger, loadConfig, setting } from '@parley/service-runtime';
 import { forgetPerson, TwentyAuthError, TwentyRequestError, type ErasureSubject } from '@parley/twenty';
-import { ROOM_KEY_PREFIX } from '@parley/crm';
+import { IDENTITY_KEY_PREFIX, ROOM_KEY_PREFIX } from '@parley/crm';
 import { z } from 'zod';
 import { crmSinkSettings } from './settings.ts';
 import { twentyClient } from './target-from-settings.ts';
@@ -100,7 +100,31 @@ export async function forgetCommand(args: string[]): Promise<number> {
         const { roomId, personKey: customer } = conversation.data;
         if (direct.has(roomId) || (personKey !== '' && customer === personKey)) conversations.add(key);
       });
+    // The identifiers the person was seen with, and operators' decisions naming them, go too.
+    const decisions = new Set<string>();
+    const stored = { evidence: false };
+    if (personKey !== '') {
+      const evidenceKey = `${IDENTITY_KEY_PREFIX}${personKey}`;
+      await readTopicRange(kafka, config.PARLEY_STATE_TOPIC, (_partition, message) => {
+        if (message.key?.toString() === evidenceKey) stored.evidence = message.value !== null;
+      });
+      await readTopicRange(kafka, config.PARLEY_IDENTITY_DECISIONS_TOPIC, (_partition, message) => {
+        const key = message.key?.toString();
+        if (key === undefined) return;
+        if (message.value !== null && key.split(' ').includes(personKey)) decisions.add(key);
+        else decisions.delete(key);
+      });
+    }
     const tombstones = [
+      ...(stored.evidence
+        ? [{ topic: config.PARLEY_STATE_TOPIC, key: `${IDENTITY_KEY_PREFIX}${personKey}`, value: null, headers: {} }]
+        : []),
+      ...[...decisions].map((key) => ({
+        topic: config.PARLEY_IDENTITY_DECISIONS_TOPIC,
+        key,
+        value: null,
+        headers: {},
+      })),
       ...[...direct].flatMap((roomId) => [
         { topic: config.PARLEY_ROOMS_TOPIC, key: roomId, value: null, headers: {} },
         { topic: config.PARLEY_STATE_TOPIC, key: `${ROOM_KEY_PREFIX}${roomId}`, value: null, headers: {} },

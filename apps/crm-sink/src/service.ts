@@ -1,4 +1,4 @@
-import { conversationMetrics } from '@parley/conversations';
+import { conversationMetrics, messageMetrics } from '@parley/conversations';
 import { SinkStage } from '@parley/crm';
 import { KafkaWorker } from '@parley/kafka';
 import type { ServiceDefinition } from '@parley/service-runtime';
@@ -64,6 +64,7 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
         deadLetters: config.PARLEY_DLQ_TOPIC,
         rooms: config.PARLEY_ROOMS_TOPIC,
         ...(config.PARLEY_CONVERSATIONS && { conversations: config.PARLEY_CONVERSATIONS_TOPIC }),
+        identityDecisions: config.PARLEY_IDENTITY_DECISIONS_TOPIC,
       },
       source: 'parley/crm-sink',
       logger,
@@ -77,8 +78,12 @@ export const crmSinkService: ServiceDefinition<typeof crmSinkSettings> = {
       onConversations: (changes) => {
         conversations.observe(changes);
       },
+      onMessages: (inputs) => {
+        messages.observe(inputs);
+      },
     });
     const conversations = conversationMetrics(metrics, () => stage.openConversations());
+    const messages = messageMetrics(metrics);
     void worker.start();
     return {
       close: async () => {

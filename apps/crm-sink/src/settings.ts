@@ -13,6 +13,8 @@ export const crmSinkSettings = {
   PARLEY_CONVERSATIONS_TOPIC: z.string().min(1).default(TOPICS.conversations),
   /** Off: no conversations are tracked or published (and the topic is not read). */
   PARLEY_CONVERSATIONS: setting.flag(true),
+  /** Operators' decisions that contacts are one person or two (compacted; `identity` writes them). */
+  PARLEY_IDENTITY_DECISIONS_TOPIC: z.string().min(1).default(TOPICS.identityDecisions),
   /** Where `forget` records each erasure (without personal data). */
   PARLEY_AUDIT_TOPIC: z.string().min(1).default(TOPICS.audit),
   /** Classifications written per CRM batch at most: bigger batches mean fewer Twenty requests per message. */

@@ -12,6 +12,7 @@ import {
   type ServiceProcess,
   type TestKafka,
 } from '@parley/testing';
+import { startContractServer } from '@parley/twenty-contract-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { produce, sinkEnv, sinkTopics, startSink, waitForCommitted, type SinkTopics } from './harness.ts';
 
@@ -165,6 +166,65 @@ describe('crm-sink conversations (real Kafka, NDJSON target)', () => {
     const replay = await runSink(replayTopics, settled);
     expect(replay).toEqual(first);
     expect(written.filter((w) => w.kind === 'followUp' && w.record.rule === 'segment-at-risk')).toHaveLength(1);
+  }, 240_000);
+
+  it("writes each conversation into Twenty's conversation object, linked to its person and its chat messages", async () => {
+    const twenty = await startContractServer({ apiKey: 'conversation-key', rateLimits: null });
+    try {
+      const topics = await sinkTopics(kafka);
+      await produce(kafka, topics.input, script());
+      const env = sinkEnv(kafka, topics, {
+        PARLEY_TWENTY_URL: twenty.url,
+        PARLEY_TWENTY_API_KEY: 'conversation-key',
+        PARLEY_FOLLOW_UP_RULES_FILE: rulesFile,
+      });
+      const sink = await startSink(env);
+      sinks.push(sink);
+      await waitForCommitted(kafka, env.PARLEY_KAFKA_GROUP_ID ?? '', topics.input);
+      const resolved = await waitFor(
+        'the resolved conversation in Twenty',
+        () => twenty.records('conversation').find((c) => c.externalId === `${ROOM}/$c1` && c.status === 'RESOLVED'),
+        { timeoutMs: 60_000 },
+      );
+      expect(await sink.stop('SIGTERM'), sink.stderr()).toBe(0);
+      const mia = twenty.records('person').find((p) => p.whatsappId === customer.phone);
+      expect(resolved).toMatchObject({
+        personId: mia?.id,
+        channel: 'WHATSAPP',
+        roomId: ROOM,
+        openedAt: at('10:00'),
+        resolvedAt: at('13:06'),
+        firstResponseMinutes: 12,
+        resolutionMinutes: 186,
+        customerMessages: 4,
+        businessMessages: 3,
+        reopened: 1,
+        mainIntent: 'COMPLAINT',
+        intents: 'complaint, feedback, order_status',
+        sentimentStart: 'NEGATIVE',
+        sentimentEnd: 'POSITIVE',
+        sentimentTrend: 'improving',
+        followUpRaised: true,
+        firstResponseBreached: false,
+        resolutionBreached: false,
+      });
+      // Every message of the room points at its conversation; the other room's at its own.
+      const messages = twenty.records('chatMessage');
+      expect(messages.filter((m) => m.roomId === ROOM).map((m) => m.conversationId)).toEqual(
+        Array.from({ length: 7 }, () => resolved.id),
+      );
+      const waiting = twenty.records('conversation').find((c) => c.externalId === `${WAITING}/$w1`);
+      expect(waiting).toMatchObject({ status: 'OPEN', firstResponseBreached: true, firstResponseMinutes: null });
+      expect(messages.find((m) => m.externalId === '$w1')?.conversationId).toBe(waiting?.id);
+      // Twenty's own filter answers "open conversations by first response": the waiting one only.
+      const open = await fetch(`${twenty.url}/rest/conversations?filter=status[eq]:OPEN`, {
+        headers: { authorization: 'Bearer conversation-key' },
+      });
+      const body = (await open.json()) as { data: { conversations: { externalId: string }[] } };
+      expect(body.data.conversations.map((c) => c.externalId)).toEqual([`${WAITING}/$w1`]);
+    } finally {
+      await twenty.close();
+    }
   }, 240_000);
 
   it('stays not ready, naming the topic, when the conversations topic is missing', async () => {

@@ -77,11 +77,12 @@ describe('forget: erasure on request (real Kafka, the Twenty contract server)', 
     expect(forget.code, forget.stderr).toBe(0);
     expect(JSON.parse(forget.stdout)).toEqual({
       found: true,
-      removed: { people: 1, chatMessages: 3, tasks: tasksBefore, tombstones: 4 },
+      removed: { people: 1, chatMessages: 3, conversations: 2, tasks: tasksBefore, tombstones: 5 },
     });
     // Ben and his message stay; nothing of Anna's does.
     expect(twenty.records('person').map((p) => p['whatsappId'])).toEqual([BEN]);
     expect(twenty.records('chatMessage').map((m) => m['externalId'])).toEqual(['$b1']);
+    expect(twenty.records('conversation').map((c) => c['externalId'])).toEqual(['!ben-dm:parley.test/$b1']);
     expect(twenty.records('task')).toHaveLength(0);
 
     // Her direct room is deleted from the compacted rooms and sink-state topics; the group room is not.
@@ -97,6 +98,9 @@ describe('forget: erasure on request (real Kafka, the Twenty contract server)', 
     const stateNow = await latest(topics.state);
     expect(stateNow.get('room/!anna-dm:parley.test')).toBeNull();
     expect(stateNow.get('room/!ben-dm:parley.test')).not.toBeNull();
+    // The identifiers the sink kept for her (her number) go; Ben's stay.
+    expect(stateNow.get(`identity/whatsapp:${ANNA}`)).toBeNull();
+    expect(stateNow.get(`identity/whatsapp:${BEN}`)).not.toBeNull();
     // Her conversations go (the direct room's, and the group's where she was the customer); Ben's stays.
     const conversationsNow = await latest(topics.conversations);
     expect(conversationsNow.get('!anna-dm:parley.test/$a1')).toBeNull();
@@ -108,7 +112,7 @@ describe('forget: erasure on request (real Kafka, the Twenty contract server)', 
     expect(AuditV1.parse(audit?.value)).toMatchObject({
       action: 'erasure',
       subjectSha256: createHash('sha256').update(`phone:${ANNA}`).digest('hex'),
-      removed: { people: 1, chatMessages: 3, tasks: tasksBefore, tombstones: 4 },
+      removed: { people: 1, chatMessages: 3, conversations: 2, tasks: tasksBefore, tombstones: 5 },
     });
     expect(JSON.stringify(audit)).not.toMatch(/4915100000011|Anna/);
 
@@ -117,7 +121,7 @@ describe('forget: erasure on request (real Kafka, the Twenty contract server)', 
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toEqual({
       found: false,
-      removed: { people: 0, chatMessages: 0, tasks: 0, tombstones: 0 },
+      removed: { people: 0, chatMessages: 0, conversations: 0, tasks: 0, tombstones: 0 },
     });
     await twenty.close();
   }, 300_000);

@@ -13,6 +13,7 @@ export interface SinkTopics {
   state: string;
   dlq: string;
   conversations: string;
+  decisions: string;
 }
 
 /** Unique topics for one test, so tests never see each other's records. */
@@ -23,6 +24,7 @@ export async function sinkTopics(kafka: TestKafka): Promise<SinkTopics> {
     state: await kafka.createTopic('crm-state', 1),
     dlq: await kafka.createTopic('crm-dlq', 1),
     conversations: await kafka.createTopic('conversations', 3),
+    decisions: await kafka.createTopic('identity-decisions', 1),
   };
 }
 
@@ -38,6 +40,7 @@ export function sinkEnv(kafka: TestKafka, topics: SinkTopics, extra: Record<stri
     PARLEY_STATE_TOPIC: topics.state,
     PARLEY_DLQ_TOPIC: topics.dlq,
     PARLEY_CONVERSATIONS_TOPIC: topics.conversations,
+    PARLEY_IDENTITY_DECISIONS_TOPIC: topics.decisions,
     PARLEY_NDJSON_PATH: join(mkdtempSync(join(tmpdir(), 'crm-sink-')), 'records.ndjson'),
     ...extra,
   };

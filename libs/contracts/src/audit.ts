@@ -18,6 +18,12 @@ export const AuditV1 = z
       .object({
         people: z.number().int().min(0),
         chatMessages: z.number().int().min(0),
+        conversations: z
+          .number()
+          .int()
+          .min(0)
+          .optional()
+          .describe('Conversation records in the CRM (absent in records made before they existed)'),
         tasks: z.number().int().min(0),
         tombstones: z.number().int().min(0).describe('Keys deleted from compacted topics'),
       })

@@ -14,6 +14,7 @@ export { deadLetterRecord, kafkaInputDeadLetter, type DeadLetterOptions } from '
 export { AuditV1 } from './audit.ts';
 export { ConversationMessageV1, ConversationV1 } from './conversation.ts';
 export { conversationRecord } from './conversation-record.ts';
+export { ContactKey, IdentityDecisionV1, identityDecisionKey } from './identity-decision.ts';
 export { auditRecord } from './audit-record.ts';
 export { EphemeralV1 } from './ephemeral.ts';
 export { RoomStateV1 } from './room-state.ts';

@@ -4,6 +4,7 @@ import { DeadLetterV1 } from './dead-letter.ts';
 import { AuditV1 } from './audit.ts';
 import { ConversationV1 } from './conversation.ts';
 import { EphemeralV1 } from './ephemeral.ts';
+import { IdentityDecisionV1 } from './identity-decision.ts';
 import { MatrixEventV1 } from './matrix-event.ts';
 import { RoomStateV1 } from './room-state.ts';
 
@@ -23,6 +24,11 @@ export const PUBLISHED_SCHEMAS: readonly PublishedSchema[] = [
   { file: 'ephemeral.v1.json', id: 'urn:parley:schema:ephemeral:v1', schema: EphemeralV1 },
   { file: 'audit.v1.json', id: 'urn:parley:schema:audit:v1', schema: AuditV1 },
   { file: 'conversation.v1.json', id: 'urn:parley:schema:conversation:v1', schema: ConversationV1 },
+  {
+    file: 'identity-decision.v1.json',
+    id: 'urn:parley:schema:identity-decision:v1',
+    schema: IdentityDecisionV1,
+  },
 ];
 
 export const DATASCHEMA = {
@@ -33,6 +39,7 @@ export const DATASCHEMA = {
   ephemeral: 'urn:parley:schema:ephemeral:v1',
   audit: 'urn:parley:schema:audit:v1',
   conversation: 'urn:parley:schema:conversation:v1',
+  identityDecision: 'urn:parley:schema:identity-decision:v1',
 } as const;
 
 /** The JSON Schema (draft 2020-12) of a published schema, as committed in the repository. */

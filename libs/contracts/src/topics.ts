@@ -19,6 +19,8 @@ export const TOPICS = {
   crmSinkDlq: 'parley.crm-sink.dlq',
   /** Conversations (episodes of rooms) with their support metrics, compacted, keyed by conversation id. */
   conversations: 'parley.conversations.v1',
+  /** Operators' decisions that two contacts are one person or two (IdentityDecisionV1), compacted. */
+  identityDecisions: 'parley.identity-decisions.v1',
   /** Erasures carried out, without personal data (AuditV1). */
   audit: 'parley.audit.v1',
 } as const;
@@ -69,6 +71,8 @@ export function topicDefinitions(partitions: number): TopicDefinition[] {
     { name: TOPICS.crmSinkDlq, partitions: 1, config: retained(30) },
     // The current state of every conversation (and, until compaction, its history).
     { name: TOPICS.conversations, partitions, config: compacted },
+    // Few records, read whole at start-up by the sink: one partition keeps them in order.
+    { name: TOPICS.identityDecisions, partitions: 1, config: compacted },
     // Kept for good: it is the proof that a request was carried out.
     { name: TOPICS.audit, partitions: 1, config: { 'cleanup.policy': 'delete', 'retention.ms': '-1' } },
   ];

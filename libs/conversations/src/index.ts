@@ -7,5 +7,6 @@ export {
   type ConversationTransitions,
 } from './tracker.ts';
 export { conversationMetrics, type ConversationMetrics } from './metrics.ts';
+export { messageMetrics, type MessageMetrics } from './message-metrics.ts';
 export { PeopleRules, SegmentCondition } from './people-rules.ts';
 export { engagementScore, PeopleLedger, type PersonRollup, type SegmentEntry } from './people.ts';

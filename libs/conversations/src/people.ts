@@ -58,12 +58,26 @@ export class PeopleLedger {
   private readonly rules: PeopleRules;
   private readonly people = new Map<string, Map<string, Digest>>();
   private readonly ownerOf = new Map<string, string>();
+  /** Conversations by their contact (the channel's customer), for moving them when people merge. */
+  private readonly byContact = new Map<string, Map<string, Digest>>();
+  private readonly contactOf = new Map<string, string>();
+  private readonly personOf: (contactKey: string) => string;
   private readonly segments = new Map<string, string>();
   private readonly scores = new Map<string, number>();
   private sweptDay = '';
 
-  constructor(rules: PeopleRules, restored: Iterable<ConversationV1> = [], asOf = new Date(0).toISOString()) {
+  /**
+   * `personOf` names the person a contact belongs to (one person across channels); by default each
+   * contact is its own person.
+   */
+  constructor(
+    rules: PeopleRules,
+    restored: Iterable<ConversationV1> = [],
+    asOf = new Date(0).toISOString(),
+    personOf: (contactKey: string) => string = (contactKey) => contactKey,
+  ) {
     this.rules = rules;
+    this.personOf = personOf;
     const touched = new Set<string>();
     for (const conversation of restored) {
       const person = this.record(conversation.conversationId, conversation);
@@ -121,6 +135,42 @@ export class PeopleLedger {
   }
 
   /**
+   * Contacts that joined or left a person (a merge, or its reversal): their conversations move, and the
+   * rollups of every person involved are made again. A merge raises no retention task: no conversation
+   * changed.
+   */
+  regroup(moves: readonly { contactKey: string; from: string; to: string }[], asOf: string): PersonRollup[] {
+    const touched = new Set<string>();
+    for (const { contactKey, from, to } of moves) {
+      touched.add(from);
+      touched.add(to);
+      for (const [conversationId, digest] of this.byContact.get(contactKey) ?? []) {
+        const owner = this.ownerOf.get(conversationId);
+        const old = owner === undefined ? undefined : this.people.get(owner);
+        old?.delete(conversationId);
+        if (owner !== undefined && old?.size === 0) this.people.delete(owner);
+        const digests = this.people.get(to) ?? new Map<string, Digest>();
+        digests.set(conversationId, digest);
+        this.people.set(to, digests);
+        this.ownerOf.set(conversationId, to);
+      }
+    }
+    const rollups: PersonRollup[] = [];
+    for (const person of [...touched].sort()) {
+      if (!this.people.has(person)) {
+        this.segments.delete(person);
+        this.scores.delete(person);
+        continue;
+      }
+      const rollup = this.rollup(person, asOf);
+      this.segments.set(person, rollup.segment);
+      this.scores.set(person, rollup.engagementScore);
+      rollups.push(rollup);
+    }
+    return rollups;
+  }
+
+  /**
    * Once per day of the clock, every person again: segments and scores that time alone changes (a person
    * gone dormant, recency fading). Returns the rollups whose segment or score moved.
    */
@@ -148,13 +198,19 @@ export class PeopleLedger {
       if (digests?.size === 0) this.people.delete(before);
       this.ownerOf.delete(conversationId);
     }
+    const contact = this.contactOf.get(conversationId);
+    const previous = contact === undefined ? undefined : this.byContact.get(contact);
+    if (contact !== undefined && previous?.delete(conversationId) && previous.size === 0)
+      this.byContact.delete(contact);
+    this.contactOf.delete(conversationId);
     if (value === null || value.personKey === null || value.openedAt === null) return undefined;
     const { purchaseIntents, riskIntents } = this.rules;
     const count = (intents: readonly string[]) =>
       Object.entries(value.intents).reduce((n, [intent, c]) => (intents.includes(intent) ? n + c : n), 0);
     const last = value.entries.at(-1);
-    const digests = this.people.get(value.personKey) ?? new Map<string, Digest>();
-    digests.set(conversationId, {
+    const person = this.personOf(value.personKey);
+    const digests = this.people.get(person) ?? new Map<string, Digest>();
+    const digest: Digest = {
       startedAt: value.openedAt,
       lastMessageAt: value.lastMessageAt,
       open: value.status === 'open',
@@ -165,10 +221,15 @@ export class PeopleLedger {
       purchaseMessages: count(purchaseIntents),
       roomId: value.roomId,
       lastEventId: last?.eventId ?? '',
-    });
-    this.people.set(value.personKey, digests);
-    this.ownerOf.set(conversationId, value.personKey);
-    return value.personKey;
+    };
+    digests.set(conversationId, digest);
+    this.people.set(person, digests);
+    this.ownerOf.set(conversationId, person);
+    const ofContact = this.byContact.get(value.personKey) ?? new Map<string, Digest>();
+    ofContact.set(conversationId, digest);
+    this.byContact.set(value.personKey, ofContact);
+    this.contactOf.set(conversationId, value.personKey);
+    return person;
   }
 
   private rollup(person: string, asOf: string): PersonRollup {

@@ -14,13 +14,26 @@ export function contactOf(sender: SenderInfo, protocol: string): ContactRecord |
   const whatsappId = whatsapp !== undefined && E164.test(whatsapp) ? whatsapp : undefined;
   // mautrix-whatsapp names LID ghosts "lid-<digits>": the number is hidden.
   const whatsappLid = /^lid-(\d+)$/.exec(whatsapp ?? '')?.[1];
+  // Another bridge whose remote ids are phone numbers (Signal's older ghosts, SMS bridges): the number
+  // links the contact to the same person on WhatsApp.
+  const phone = protocol !== 'whatsapp' && E164.test(sender.remoteUserId ?? '') ? sender.remoteUserId : undefined;
   return {
     key: whatsappId === undefined ? `matrix:${sender.userId}` : `whatsapp:${whatsappId}`,
     matrixId: sender.userId,
     ...(whatsappId === undefined ? {} : { whatsappId }),
     ...(whatsappLid === undefined ? {} : { whatsappLid }),
+    ...(phone === undefined ? {} : { phone }),
     ...splitName(sender.displayName),
   };
+}
+
+/** The identifiers a contact was seen with, as the identity graph names them (phone:+…, lid:…). */
+export function identifiersOf(contact: ContactRecord): string[] {
+  const phone = contact.whatsappId ?? contact.phone;
+  return [
+    ...(phone === undefined ? [] : [`phone:${phone}`]),
+    ...(contact.whatsappLid === undefined ? [] : [`lid:${contact.whatsappLid}`]),
+  ];
 }
 
 /** Who a contact key (`whatsapp:+<E.164>` or `matrix:<user id>`) names: the fields that find the person. */

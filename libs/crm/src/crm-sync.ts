@@ -4,19 +4,25 @@ import {
   ClassificationV1,
   conversationRecord,
   decodeRecord,
+  type IdentityDecisionV1,
   kafkaInputDeadLetter,
   type RawHeaders,
   type TopicRecord,
 } from '@parley/contracts';
 import type {
   ConversationChange,
+  ConversationInput,
   ConversationTracker,
   PeopleLedger,
   PeopleRules,
   PersonRollup,
   SegmentEntry,
 } from '@parley/conversations';
+import type { Evidence, IdentityGraph, PersonChange } from '@parley/identity';
 import { identityOfKey } from './contacts.ts';
+import { resolvePeople } from './person-resolution.ts';
+import type { Sighting } from './planner.ts';
+import { conversationOfMessages, crmConversation } from './conversation-record.ts';
 import type { RoomMemory } from './conversations.ts';
 import type { CrmPlanner } from './planner.ts';
 import {
@@ -36,6 +42,7 @@ export interface InputMessage {
 }
 
 export interface SyncLogger {
+  info?(details: Record<string, unknown>, message: string): void;
   warn(details: Record<string, unknown>, message: string): void;
   error(details: Record<string, unknown>, message: string): void;
 }
@@ -48,8 +55,12 @@ export interface CrmSyncOptions {
   conversations?: ConversationTracker;
   /** Sees every conversation change (its Prometheus metrics). */
   onConversations?: (changes: readonly ConversationChange[]) => void;
+  /** Sees every labelled message as the conversations do (what customers write about, for metrics). */
+  onMessages?: (inputs: readonly ConversationInput[]) => void;
   /** Rollups per person onto their contact, and the retention follow-up (with `conversations`). */
   people?: { ledger: PeopleLedger; retention: PeopleRules['retention'] };
+  /** One person across channels: contacts linked by shared identifiers and operators' decisions. */
+  identities?: IdentityGraph;
   source: string;
   logger: SyncLogger;
   stopping: () => boolean;
@@ -61,6 +72,8 @@ export interface CrmSyncOptions {
 }
 
 export const ROOM_KEY_PREFIX = 'room/';
+/** State topic keys of the identifiers each contact was seen with (the identity graph's evidence). */
+export const IDENTITY_KEY_PREFIX = 'identity/';
 
 interface PeopleSteps {
   rollups: Map<string, PersonRollup>;
@@ -99,10 +112,15 @@ export class CrmSync {
         classifications.push(parsed.data);
         sources.set(parsed.data.message.eventId, message);
       }
-      const { batch, observations } = this.options.planner.planWithObservations(classifications);
+      const { batch, observations, sightings } = this.options.planner.planWithObservations(classifications);
+      this.options.onMessages?.(observations);
       const people = this.peopleOfSteps();
+      const moves = this.observeIdentities(sightings);
+      this.regroupPeople(moves, people);
       const changes = this.options.conversations?.applyStepwise(observations, batch.followUps, people.step);
       this.addPeople(batch, people);
+      this.addConversations(batch, changes);
+      if (this.options.identities) resolvePeople(batch, this.options.identities, moves);
       const rejected = await this.writeUntilStored(batch, heartbeat);
       const conversations = this.conversationRecords(changes);
       let refused = 0;
@@ -159,9 +177,58 @@ export class CrmSync {
         for (const rollup of this.options.people?.ledger.sweep(conversations.clock) ?? [])
           if (!people.rollups.has(rollup.personKey)) people.rollups.set(rollup.personKey, rollup);
       this.addPeople(batch, people);
+      this.addConversations(batch, changes);
+      if (this.options.identities) resolvePeople(batch, this.options.identities, []);
       if (!isEmptyBatch(batch)) await this.writeUntilStored(batch, heartbeat);
       return [...this.conversationRecords(changes), ...(isEmptyBatch(batch) ? [] : this.stateRecords())];
     });
+  }
+
+  /**
+   * An operator's decision about two contacts (or its withdrawal): the contacts whose person changed
+   * move in the CRM, with the rollups of everyone involved. Returns what to publish.
+   */
+  decide(key: string, decision: IdentityDecisionV1 | null, heartbeat: () => Promise<void> = async () => undefined) {
+    return this.exclusive(async () => {
+      const identities = this.options.identities;
+      if (identities === undefined) return [];
+      const moves = identities.decide(key, decision);
+      if (moves.length === 0) return [];
+      const people = this.peopleOfSteps();
+      this.regroupPeople(moves, people);
+      const batch: CrmBatch = { contacts: [], messages: [], followUps: [] };
+      this.addPeople(batch, people);
+      resolvePeople(batch, identities, moves);
+      for (const move of moves)
+        this.options.logger.info?.(
+          { contact: move.contactKey, from: move.from, to: move.to, decision: decision?.decision ?? 'withdrawn' },
+          'a contact moved to another person',
+        );
+      await this.writeUntilStored(batch, heartbeat);
+      return this.stateRecords();
+    });
+  }
+
+  /** New identifiers seen for contacts; returns the contacts whose person changed (merges). */
+  private observeIdentities(sightings: readonly Sighting[]): PersonChange[] {
+    const identities = this.options.identities;
+    if (identities === undefined) return [];
+    const moves: PersonChange[] = [];
+    for (const sighting of sightings)
+      moves.push(
+        ...identities.observe(
+          sighting.contactKey,
+          sighting.identifiers.map((identifier) => ({ identifier, at: sighting.at, eventId: sighting.eventId })),
+        ),
+      );
+    return moves;
+  }
+
+  /** Contacts that changed person take their conversations along; the people involved get new rollups. */
+  private regroupPeople(moves: readonly PersonChange[], steps: PeopleSteps): void {
+    const { people, conversations } = this.options;
+    if (moves.length === 0 || people === undefined || conversations === undefined) return;
+    for (const rollup of people.ledger.regroup(moves, conversations.clock)) steps.rollups.set(rollup.personKey, rollup);
   }
 
   /**
@@ -198,6 +265,20 @@ export class CrmSync {
     }
     if (people?.retention)
       for (const entry of steps.entered) batch.followUps.push(planner.segmentFollowUp(entry, people.retention));
+  }
+
+  /** The changed conversations go to the CRM with the batch; each message points at its conversation. */
+  private addConversations(batch: CrmBatch, changes: readonly ConversationChange[] | undefined): void {
+    if (changes === undefined || changes.length === 0) return;
+    const latest = new Map<string, ConversationChange>();
+    for (const change of changes) latest.set(change.conversationId, change);
+    const roomName = (roomId: string) => this.options.planner.roomName(roomId);
+    batch.conversations = [...latest.values()].map((change) => crmConversation(change, roomName));
+    const owner = conversationOfMessages([...latest.values()]);
+    batch.messages = batch.messages.map((message) => {
+      const conversationKey = owner.get(message.externalId);
+      return conversationKey === undefined ? message : { ...message, conversationKey };
+    });
   }
 
   private conversationRecords(changes: ConversationChange[] | undefined): TopicRecord[] {
@@ -238,12 +319,21 @@ export class CrmSync {
   }
 
   private stateRecords(): TopicRecord[] {
-    return this.options.planner.conversations.takeChanged().map(([roomId, memory]): TopicRecord => ({
-      topic: this.options.topics.state,
+    const topic = this.options.topics.state;
+    const headers = { 'content-type': 'application/json' };
+    const rooms = this.options.planner.conversations.takeChanged().map(([roomId, memory]): TopicRecord => ({
+      topic,
       key: `${ROOM_KEY_PREFIX}${roomId}`,
       value: memory satisfies RoomMemory,
-      headers: { 'content-type': 'application/json' },
+      headers,
     }));
+    const evidence = (this.options.identities?.takeChangedEvidence() ?? []).map(([contactKey, items]): TopicRecord => ({
+      topic,
+      key: `${IDENTITY_KEY_PREFIX}${contactKey}`,
+      value: items satisfies Evidence[],
+      headers,
+    }));
+    return [...rooms, ...evidence];
   }
 
   private deadLetter(reason: string, error: string, message: InputMessage, raw: string | null): TopicRecord {

@@ -1,4 +1,4 @@
-import { Sentiment } from '@parley/contracts';
+import { ContactKey, Sentiment } from '@parley/contracts';
 import { ConversationRules, PeopleRules } from '@parley/conversations';
 import { loadDocument } from '@parley/service-runtime';
 import { z } from 'zod';
@@ -26,6 +26,17 @@ export const UnansweredRule = z.object({
   dueInMinutes: z.number().int().positive().default(60),
 });
 
+/** Two contacts an operator decided about (apps/crm-sink/README.md, "One person across channels"). */
+export const IdentityRule = z
+  .object({
+    a: ContactKey,
+    b: ContactKey,
+    decision: z.enum(['same', 'different']),
+    note: z.string().max(1000).optional(),
+  })
+  .strict()
+  .refine((rule) => rule.a !== rule.b, 'a decision is about two different contacts');
+
 export const FollowUpConfig = z
   .object({
     /** Silence (event time) after which a room's next message starts a new conversation episode. */
@@ -38,6 +49,11 @@ export const FollowUpConfig = z
     conversations: ConversationRules.omit({ gapMinutes: true }).prefault({}),
     /** Rollups per person, segments, and the retention follow-up on entering a segment. */
     people: PeopleRules.prefault({}),
+    /**
+     * Operators' decisions kept beside the rules: these contacts are one person (`same`), or two however
+     * much they share (`different`). Decisions on the identity-decisions topic about the same pair win.
+     */
+    identities: z.array(IdentityRule).default([]),
     rules: z
       .array(z.discriminatedUnion('kind', [LabelRule, UnansweredRule]))
       .refine((rules) => new Set(rules.map((r) => r.id)).size === rules.length, 'rule ids must be unique'),

@@ -4,7 +4,7 @@ import type { CrmBatch, CrmTarget, RejectedRecord } from './records.ts';
 
 /**
  * Appends every record of a batch to an NDJSON file, one line each with its kind
- * ({"kind":"contact"|"message"|"followUp", "record":{…}}), and syncs to disk before the write
+ * ({"kind":"contact"|"message"|"followUp"|"conversation"|"reassignment", "record":{…}}), and syncs to disk before the write
  * resolves. Lines repeat on replay; consumers keep the last line per key, as with the CRM's upserts.
  */
 export class NdjsonTarget implements CrmTarget {
@@ -21,6 +21,8 @@ export class NdjsonTarget implements CrmTarget {
       ...batch.contacts.map((record) => ({ kind: 'contact', key: record.key, record })),
       ...batch.messages.map((record) => ({ kind: 'message', key: record.externalId, record })),
       ...batch.followUps.map((record) => ({ kind: 'followUp', key: record.key, record })),
+      ...(batch.conversations ?? []).map((record) => ({ kind: 'conversation', key: record.externalId, record })),
+      ...(batch.reassignments ?? []).map((record) => ({ kind: 'reassignment', key: record.contactKey, record })),
     ];
     await this.append(lines);
     return [];

@@ -1,6 +1,6 @@
 import type { ClassificationV1, LabelV1 } from '@parley/contracts';
 import type { ConversationInput, PeopleRules, SegmentEntry } from '@parley/conversations';
-import { contactOf, whatsappIdFromChat } from './contacts.ts';
+import { contactOf, identifiersOf, whatsappIdFromChat } from './contacts.ts';
 import { Conversations, type RoomMemory } from './conversations.ts';
 import type { FollowUpConfig, FollowUpRule } from './follow-up-rules.ts';
 import type { ChatMessageRecord, ContactRecord, CrmBatch, Direction, FollowUpRecord } from './records.ts';
@@ -12,6 +12,14 @@ export interface PlannerOptions {
   /** Room display names from the room-state topic. */
   roomName: (roomId: string) => string | undefined;
   restored?: Iterable<[string, RoomMemory]>;
+}
+
+/** A customer seen with identifiers (a phone number, a WhatsApp LID) in a message: evidence of who they are. */
+export interface Sighting {
+  contactKey: string;
+  identifiers: string[];
+  at: string;
+  eventId: string;
 }
 
 const minutes = (n: number) => n * 60_000;
@@ -42,8 +50,10 @@ export class CrmPlanner {
   planWithObservations(classifications: readonly ClassificationV1[]): {
     batch: CrmBatch;
     observations: ConversationInput[];
+    sightings: Sighting[];
   } {
     const observations: ConversationInput[] = [];
+    const sightings: Sighting[] = [];
     const contacts = new Map<string, ContactRecord>();
     const messages = new Map<string, ChatMessageRecord>();
     const followUps = new Map<string, FollowUpRecord>();
@@ -66,6 +76,9 @@ export class CrmPlanner {
       if (sender !== undefined && memory.customer?.key !== sender.key) {
         memory.customer = identity(sender);
       }
+      const identifiers = sender === undefined ? [] : identifiersOf(sender);
+      if (sender !== undefined && identifiers.length > 0)
+        sightings.push({ contactKey: sender.key, identifiers, at: message.sentAt, eventId: message.eventId });
       const direction: Direction =
         sender !== undefined ? 'inbound' : message.sender.side === 'business' ? 'outbound' : 'unknown';
       const customer = sender ?? this.customerOf(message.roomId, memory, message.channel.remoteChatId);
@@ -147,6 +160,7 @@ export class CrmPlanner {
     return {
       batch: { contacts: [...contacts.values()], messages: [...messages.values()], followUps: [...followUps.values()] },
       observations,
+      sightings,
     };
   }
 
@@ -177,6 +191,11 @@ export class CrmPlanner {
         reason: `the customer entered the segment **${entry.segment}**${entry.from === null ? '' : ` (was ${entry.from})`} at ${entry.at}`,
       },
     );
+  }
+
+  /** The room's name from the room-state topic, or its id. */
+  roomName(roomId: string): string {
+    return this.options.roomName(roomId) ?? roomId;
   }
 
   /** The name to write for a room, remembered so that a name that arrives later renames the records once. */

@@ -10,6 +10,8 @@ export interface ContactRecord {
   whatsappId?: string;
   /** WhatsApp's hidden id (LID, digits) of a customer whose number the bridge no longer shows. */
   whatsappLid?: string;
+  /** A phone number (E.164) another bridge gave as the sender's remote id. */
+  phone?: string;
   firstName?: string;
   lastName?: string;
   lastIntent?: string;
@@ -17,6 +19,18 @@ export interface ContactRecord {
   lastContactAt?: string;
   /** The person across their conversations (PersonRollup), when one of them changed in this batch. */
   rollup?: ContactRollup;
+  /** Contacts on other channels linked into this person, with the evidence ("" when none). */
+  linkedIdentities?: string;
+}
+
+/**
+ * A contact that joined another person (a merge) or left one (its reversal): its records move to the
+ * person, and its own CRM record, if it has one, says where it went (`mergedInto`, null when back).
+ */
+export interface Reassignment {
+  contactKey: string;
+  personKey: string;
+  mergedInto: string | null;
 }
 
 /** What the CRM's person gets of their rollup (apps/crm-sink/README.md, "People"). */
@@ -51,6 +65,47 @@ export interface ChatMessageRecord {
   contactKey: string | null;
   /** Set when the message was redacted: the record keeps no text or labels. */
   redactedAt: string | null;
+  /** The conversation (its id on parley.conversations.v1) the message is part of, once it has one. */
+  conversationKey?: string;
+  /** The person of `contactKey` when it is linked into another contact's person. */
+  personKey?: string;
+}
+
+/**
+ * A conversation as the CRM keeps it: its support metrics (parley.conversations.v1 without the message
+ * list), `externalId` being the conversation id; or its removal, when its last message was redacted or
+ * its person erased.
+ */
+export type ConversationCrmRecord = ConversationMetricsRecord | { externalId: string; removed: true };
+
+export interface ConversationMetricsRecord {
+  externalId: string;
+  removed: false;
+  channel: string;
+  roomId: string;
+  room: string;
+  contactKey: string | null;
+  /** The person of `contactKey` when it is linked into another contact's person. */
+  personKey?: string;
+  status: 'open' | 'resolved';
+  openedAt: string | null;
+  lastMessageAt: string;
+  resolvedAt: string | null;
+  firstResponseMinutes: number | null;
+  resolutionMinutes: number | null;
+  customerMessages: number;
+  businessMessages: number;
+  /** Intents seen, most frequent first. */
+  intents: string[];
+  sentimentStart: Sentiment | null;
+  sentimentEnd: Sentiment | null;
+  averageSentiment: number | null;
+  sentimentTrend: string | null;
+  keywords: string[];
+  followUpRaised: boolean;
+  firstResponseBreached: boolean;
+  resolutionBreached: boolean;
+  reopened: number;
 }
 
 /** A follow-up task; `key` (rule, room, episode) makes it once per conversation episode. */
@@ -68,6 +123,10 @@ export interface CrmBatch {
   contacts: ContactRecord[];
   messages: ChatMessageRecord[];
   followUps: FollowUpRecord[];
+  /** Conversations that changed with this batch (their messages point at them). */
+  conversations?: ConversationCrmRecord[];
+  /** Contacts whose person changed: written after the contacts, before the messages. */
+  reassignments?: Reassignment[];
 }
 
 export interface WriteOptions {
@@ -77,7 +136,7 @@ export interface WriteOptions {
 
 /** A record the target refused for good (bad data, not a transient failure), with the reason. */
 export interface RejectedRecord {
-  kind: 'contact' | 'message' | 'followUp';
+  kind: 'contact' | 'message' | 'followUp' | 'conversation';
   key: string;
   reason: string;
 }
@@ -92,7 +151,11 @@ export interface CrmTarget {
 }
 
 export const isEmptyBatch = (batch: CrmBatch) =>
-  batch.contacts.length === 0 && batch.messages.length === 0 && batch.followUps.length === 0;
+  batch.contacts.length === 0 &&
+  batch.messages.length === 0 &&
+  batch.followUps.length === 0 &&
+  (batch.conversations?.length ?? 0) === 0 &&
+  (batch.reassignments?.length ?? 0) === 0;
 
 /** The CRM refused the credentials (401/403). Writing stops until they work again. */
 export class CredentialsRejectedError extends Error {

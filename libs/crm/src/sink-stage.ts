@@ -1,10 +1,22 @@
-import { ConversationV1, RoomStateV1, type TopicRecord } from '@parley/contracts';
-import { ConversationTracker, PeopleLedger, type ConversationChange } from '@parley/conversations';
+import {
+  ConversationV1,
+  IdentityDecisionV1,
+  identityDecisionKey,
+  RoomStateV1,
+  type TopicRecord,
+} from '@parley/contracts';
+import { Evidence, IdentityGraph } from '@parley/identity';
+import {
+  ConversationTracker,
+  PeopleLedger,
+  type ConversationChange,
+  type ConversationInput,
+} from '@parley/conversations';
 import { CompactedTopicMap, TopicFollower, type WorkerContext } from '@parley/kafka';
 import type { Logger } from '@parley/service-runtime';
 import type { KafkaMessage } from 'kafkajs';
 import { RoomMemory } from './conversations.ts';
-import { CrmSync, ROOM_KEY_PREFIX } from './crm-sync.ts';
+import { CrmSync, IDENTITY_KEY_PREFIX, ROOM_KEY_PREFIX } from './crm-sync.ts';
 import type { FollowUpConfig } from './follow-up-rules.ts';
 import { CrmPlanner } from './planner.ts';
 import type { CrmTarget } from './records.ts';
@@ -21,8 +33,18 @@ export interface SinkStageOptions {
   followUps: FollowUpConfig;
   /** Link to a conversation; {roomId} and {eventId} are filled in. */
   conversationUrl: string;
-  /** conversations: where conversations with their metrics go (and are restored from); absent: none. */
-  topics: { input: string; state: string; deadLetters: string; rooms: string; conversations?: string };
+  /**
+   * conversations: where conversations with their metrics go (and are restored from); absent: none.
+   * identityDecisions: operators' decisions linking or separating contacts, read whole and followed.
+   */
+  topics: {
+    input: string;
+    state: string;
+    deadLetters: string;
+    rooms: string;
+    conversations?: string;
+    identityDecisions?: string;
+  };
   source: string;
   logger: Logger;
   readiness: { report(name: string, ready: boolean, detail: string): void };
@@ -32,6 +54,8 @@ export interface SinkStageOptions {
   onOutcome?: (outcome: 'written' | 'dead_letter', count: number) => void;
   /** Sees every conversation change (its Prometheus metrics). */
   onConversations?: (changes: readonly ConversationChange[]) => void;
+  /** Sees every labelled message (what customers write about, for metrics). */
+  onMessages?: (inputs: readonly ConversationInput[]) => void;
   /** How often rooms gone quiet are checked for unanswered customers. */
   followUpCheckMs: number;
   now?: () => number;
@@ -50,6 +74,10 @@ export class SinkStage {
   private conversations: ConversationTracker | undefined;
   private people: PeopleLedger | undefined;
   private rooms: TopicFollower<RoomStateV1> | undefined;
+  private decisions: TopicFollower<IdentityDecisionV1> | undefined;
+  private identities: IdentityGraph | undefined;
+  /** The rules file's decisions, by pair: what a withdrawn decision of the topic falls back to. */
+  private readonly configDecisions: Map<string, IdentityDecisionV1>;
   private renameTimer: NodeJS.Timeout | undefined;
   private readonly dueTimer: NodeJS.Timeout;
   private lastInputAt = 0;
@@ -58,6 +86,12 @@ export class SinkStage {
   constructor(options: SinkStageOptions) {
     this.options = options;
     this.now = options.now ?? Date.now;
+    this.configDecisions = new Map(
+      options.followUps.identities.map((rule) => [
+        identityDecisionKey(rule.a, rule.b),
+        { schemaVersion: 1, ...rule, by: 'config', at: new Date(0).toISOString() },
+      ]),
+    );
     // Checked by the wall clock once input has caught up: a replay of old history must not raise tasks
     // its later messages would have prevented.
     this.dueTimer = setInterval(() => {
@@ -93,6 +127,7 @@ export class SinkStage {
         key.slice(ROOM_KEY_PREFIX.length),
         memory,
       ]);
+      this.identities = await this.restoreIdentities(kafka);
       const conversations = await this.restoreConversations(kafka);
       this.rooms ??= new TopicFollower(kafka, options.topics.rooms, roomState, () => {
         this.scheduleRenames();
@@ -110,6 +145,7 @@ export class SinkStage {
       );
       throw error;
     }
+    await this.followDecisions(kafka);
     options.readiness.report('crm', true, `${options.target.name} ready${this.note}`);
     // Names that arrived while the sink was down, for rooms it remembers.
     setImmediate(() => {
@@ -130,6 +166,53 @@ export class SinkStage {
     clearInterval(this.dueTimer);
     clearTimeout(this.renameTimer);
     await this.rooms?.stop();
+    await this.decisions?.stop();
+  }
+
+  /**
+   * The identity graph: the identifiers each contact was seen with (state topic), the decisions of the
+   * rules file, then those of the decisions topic (which win for the same pair).
+   */
+  private async restoreIdentities(kafka: WorkerContext['kafka']): Promise<IdentityGraph> {
+    const { options } = this;
+    const evidence = new CompactedTopicMap(
+      kafka,
+      options.topics.state,
+      IDENTITY_KEY_PREFIX,
+      Evidence.array(),
+      (key, problem) => {
+        options.logger.warn({ key, problem }, 'stored identity evidence is not valid; it is left out');
+      },
+    );
+    const seen = [...(await evidence.load()).entries()].map(([key, items]): [string, Evidence[]] => [
+      key.slice(IDENTITY_KEY_PREFIX.length),
+      items,
+    ]);
+    const decisions = new Map(this.configDecisions);
+    const topic = options.topics.identityDecisions;
+    if (topic !== undefined) {
+      const stored = new CompactedTopicMap(kafka, topic, '', IdentityDecisionV1, (key, problem) => {
+        options.logger.warn({ key, problem }, 'an identity decision is not valid; it is left out');
+      });
+      for (const decision of (await stored.load()).values())
+        decisions.set(identityDecisionKey(decision.a, decision.b), decision);
+    }
+    return new IdentityGraph(seen, decisions.values());
+  }
+
+  /** Decisions made while the sink runs (and a replay of those loaded, which changes nothing). */
+  private async followDecisions(kafka: WorkerContext['kafka']): Promise<void> {
+    const topic = this.options.topics.identityDecisions;
+    if (topic === undefined) return;
+    this.decisions ??= new TopicFollower(kafka, topic, identityDecision, (key, decision) => {
+      this.sync
+        ?.decide(key, decision ?? this.configDecisions.get(key) ?? null)
+        .then((records) => this.publishSome(records))
+        .catch((error: unknown) => {
+          this.options.logger.error({ err: error, key }, 'applying an identity decision failed');
+        });
+    });
+    await this.decisions.start();
   }
 
   /** The conversations kept in memory, from the compacted conversations topic (the latest per room). */
@@ -144,7 +227,10 @@ export class SinkStage {
     // Every conversation on the topic (until compaction, their history too): allow for a big topic.
     const all = [...(await stored.load(5 * 60_000)).values()];
     const tracker = new ConversationTracker(rules, all);
-    this.people = new PeopleLedger(options.followUps.people, all, tracker.clock);
+    const identities = this.identities;
+    this.people = new PeopleLedger(options.followUps.people, all, tracker.clock, (contactKey) =>
+      identities === undefined ? contactKey : identities.personOf(contactKey),
+    );
     return tracker;
   }
 
@@ -167,7 +253,9 @@ export class SinkStage {
       },
       ...(conversations && { conversations }),
       ...(options.onConversations && { onConversations: options.onConversations }),
+      ...(options.onMessages && { onMessages: options.onMessages }),
       ...(this.people && { people: { ledger: this.people, retention: options.followUps.people.retention } }),
+      ...(this.identities && { identities: this.identities }),
       source: options.source,
       logger: options.logger,
       stopping: options.stopping,
@@ -208,6 +296,11 @@ export class SinkStage {
   private async publishSome(records: TopicRecord[]): Promise<void> {
     if (records.length > 0) await this.options.publish(records);
   }
+}
+
+function identityDecision(value: unknown): IdentityDecisionV1 | undefined {
+  const parsed = IdentityDecisionV1.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
 }
 
 function roomState(value: unknown): RoomStateV1 | undefined {

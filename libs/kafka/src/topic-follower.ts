@@ -11,15 +11,18 @@ export class TopicFollower<T> {
   private readonly kafka: Kafka;
   private readonly topic: string;
   private readonly parse: (value: unknown) => T | undefined;
-  private readonly onChange: ((key: string, value: T) => void) | undefined;
+  private readonly onChange: ((key: string, value: T | null) => void) | undefined;
   private consumer: Consumer | undefined;
 
-  /** `onChange` is told about every new value, after it is stored (so `get` already returns it). */
+  /**
+   * `onChange` is told about every new value, after it is stored (so `get` already returns it), and
+   * about a tombstone of a key it held (null).
+   */
   constructor(
     kafka: Kafka,
     topic: string,
     parse: (value: unknown) => T | undefined,
-    onChange?: (key: string, value: T) => void,
+    onChange?: (key: string, value: T | null) => void,
   ) {
     this.kafka = kafka;
     this.topic = topic;
@@ -47,7 +50,7 @@ export class TopicFollower<T> {
         const key = message.key?.toString();
         if (key === undefined) return;
         if (message.value === null) {
-          this.values.delete(key);
+          if (this.values.delete(key)) this.onChange?.(key, null);
           return;
         }
         try {

@@ -127,7 +127,7 @@ function createInput(objectMetadataId: string, spec: FieldSpec, byName: (name: s
         type: 'MANY_TO_ONE',
         targetObjectMetadataId: byName(spec.relation.target).id,
         targetFieldLabel: spec.relation.inverseLabel,
-        targetFieldIcon: 'IconMessage',
+        targetFieldIcon: spec.relation.inverseIcon ?? 'IconMessage',
       },
     };
   return base;

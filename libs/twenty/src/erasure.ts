@@ -1,6 +1,7 @@
 import type { TwentyClient } from './client.ts';
 import { recordsOf } from './client.ts';
 import { z } from 'zod';
+import { TwentyRequestError } from './errors.ts';
 
 /** GET /rest/tasks/{id}: only whether Parley made it (its key). */
 const TaskKey = z.object({ data: z.object({ task: z.looseObject({ parleyKey: z.string().nullish() }) }) });
@@ -14,7 +15,7 @@ export interface ErasureResult {
   personId: string | undefined;
   /** Rooms their chat messages came from (for the compacted topics' tombstones). */
   roomIds: string[];
-  removed: { people: number; chatMessages: number; tasks: number };
+  removed: { people: number; chatMessages: number; conversations: number; tasks: number };
 }
 
 const PAGE = 200;
@@ -22,24 +23,31 @@ const filter = (field: string, value: string) => encodeURIComponent(`${field}[eq
 
 /**
  * Removes a person and what Parley wrote about them from Twenty, for good (hard deletes): their chat
- * messages, the follow-up tasks Parley created for them (a task with a parleyKey, through its
+ * messages and conversations, the follow-up tasks Parley created for them (a task with a parleyKey, through its
  * taskTarget), then the person. Tasks people made by hand stay. Running it again finds nothing more.
  */
 export async function forgetPerson(client: TwentyClient, subject: ErasureSubject): Promise<ErasureResult> {
   const personId = await findPerson(client, subject);
-  const result: ErasureResult = { personId, roomIds: [], removed: { people: 0, chatMessages: 0, tasks: 0 } };
+  const result: ErasureResult = {
+    personId,
+    roomIds: [],
+    removed: { people: 0, chatMessages: 0, conversations: 0, tasks: 0 },
+  };
   if (personId === undefined) return result;
   const rooms = new Set<string>();
-  // Deleting shrinks the list: read the first page again until none is left.
-  for (;;) {
-    const messages = recordsOf(
-      await client.get(`/rest/chatMessages?filter=${filter('personId', personId)}&limit=${String(PAGE)}`),
-    );
-    if (messages.length === 0) break;
-    for (const message of messages) {
-      if (typeof message.roomId === 'string') rooms.add(message.roomId);
-      await client.delete(`/rest/chatMessages/${String(message.id)}`);
-      result.removed.chatMessages += 1;
+  for (const [object, counter] of [
+    ['chatMessages', 'chatMessages'],
+    ['conversations', 'conversations'],
+  ] as const) {
+    // Deleting shrinks the list: read the first page again until none is left.
+    for (;;) {
+      const records = await recordsOrNone(client, `/rest/${object}?filter=${filter('personId', personId)}`);
+      if (records.length === 0) break;
+      for (const record of records) {
+        if (typeof record.roomId === 'string') rooms.add(record.roomId);
+        await client.delete(`/rest/${object}/${String(record.id)}`);
+        result.removed[counter] += 1;
+      }
     }
   }
   const targets = recordsOf(
@@ -59,6 +67,18 @@ export async function forgetPerson(client: TwentyClient, subject: ErasureSubject
   result.removed.people = 1;
   result.roomIds = [...rooms].sort();
   return result;
+}
+
+/** A page of records; none when the workspace lacks the object (bootstrapped by an older Parley). */
+async function recordsOrNone(client: TwentyClient, path: string) {
+  try {
+    return recordsOf(await client.get(`${path}&limit=${String(PAGE)}`));
+  } catch (error) {
+    // Twenty answers an unknown object with 400 "object '<plural>' not found".
+    if (error instanceof TwentyRequestError && error.status === 400 && /object '\w+' not found/.test(error.message))
+      return [];
+    throw error;
+  }
 }
 
 async function findPerson(client: TwentyClient, subject: ErasureSubject): Promise<string | undefined> {

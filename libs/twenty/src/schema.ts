@@ -10,12 +10,12 @@ export interface OptionSpec {
 export interface FieldSpec {
   name: string;
   label: string;
-  type: 'TEXT' | 'NUMBER' | 'DATE_TIME' | 'SELECT' | 'RELATION';
+  type: 'TEXT' | 'NUMBER' | 'BOOLEAN' | 'DATE_TIME' | 'SELECT' | 'RELATION';
   description: string;
   isUnique?: boolean;
   options?: OptionSpec[];
-  /** MANY_TO_ONE to this object (by singular name), with the label of the inverse field. */
-  relation?: { target: string; inverseLabel: string };
+  /** MANY_TO_ONE to this object (by singular name), with the label and icon of the inverse field. */
+  relation?: { target: string; inverseLabel: string; inverseIcon?: string };
 }
 
 export interface ObjectSpec {
@@ -44,6 +44,9 @@ export function optionValue(label: string): string {
   return /^[A-Z]/.test(value) ? value : `V_${value}`;
 }
 
+const channelOptions = (): OptionSpec[] =>
+  CHANNELS.map((value, i) => ({ value, label: labelOf(value), color: COLOURS[i % COLOURS.length] ?? 'gray' }));
+
 const COLOURS: Colour[] = ['blue', 'green', 'orange', 'purple', 'red', 'sky', 'pink', 'turquoise', 'yellow', 'gray'];
 const labelOf = (value: string) => value.charAt(0) + value.slice(1).toLowerCase().replaceAll('_', ' ');
 
@@ -64,6 +67,14 @@ export const SENTIMENT_OPTIONS: OptionSpec[] = [
 export const CHANNELS = ['WHATSAPP', 'MATRIX', 'TELEGRAM', 'SIGNAL', 'INSTAGRAM', 'MESSENGER', 'OTHER'];
 export const channelValue = (protocol: string) =>
   CHANNELS.includes(optionValue(protocol)) ? optionValue(protocol) : 'OTHER';
+
+/** The channel's contact of a record, which stays when the record moves to a linked person. */
+const PARLEY_CONTACT: FieldSpec = {
+  name: 'parleyContact',
+  label: 'Parley contact',
+  type: 'TEXT',
+  description: 'The contact on this channel (whatsapp:+…, matrix:@…); the person may be linked across channels',
+};
 
 /** What Parley needs in a Twenty workspace, given the taxonomy's intents. */
 export function parleySchema(intents: readonly string[]): WorkspaceSchema {
@@ -90,6 +101,14 @@ export function parleySchema(intents: readonly string[]): WorkspaceSchema {
         labelPlural: 'Chat messages',
         description: 'A chat message (WhatsApp, Matrix…) with the intent and sentiment Parley classified',
         icon: 'IconMessage',
+      },
+      {
+        nameSingular: 'conversation',
+        namePlural: 'conversations',
+        labelSingular: 'Conversation',
+        labelPlural: 'Conversations',
+        description: 'A conversation (an episode of a chat) with its support metrics, from Parley',
+        icon: 'IconMessages',
       },
     ],
     fields: {
@@ -168,6 +187,19 @@ export function parleySchema(intents: readonly string[]): WorkspaceSchema {
           type: 'TEXT',
           description: 'improving, worsening or steady',
         },
+        // One person across channels.
+        {
+          name: 'linkedIdentities',
+          label: 'Linked identities',
+          type: 'TEXT',
+          description: 'Contacts on other channels that are this person, and the evidence (Parley)',
+        },
+        {
+          name: 'parleyMergedInto',
+          label: 'Merged into',
+          type: 'TEXT',
+          description: 'Set when Parley linked this contact into another person (their contact key)',
+        },
       ],
       chatMessage: [
         { name: 'externalId', label: 'External ID', type: 'TEXT', isUnique: true, description: 'Matrix event id' },
@@ -178,14 +210,11 @@ export function parleySchema(intents: readonly string[]): WorkspaceSchema {
           label: 'Channel',
           type: 'SELECT',
           description: 'Network the conversation is on',
-          options: CHANNELS.map((value, i) => ({
-            value,
-            label: labelOf(value),
-            color: COLOURS[i % COLOURS.length] ?? 'gray',
-          })),
+          options: channelOptions(),
         },
         { name: 'room', label: 'Room', type: 'TEXT', description: 'Conversation name' },
         { name: 'roomId', label: 'Room ID', type: 'TEXT', description: 'Matrix room id' },
+        PARLEY_CONTACT,
         {
           name: 'direction',
           label: 'Direction',
@@ -218,7 +247,15 @@ export function parleySchema(intents: readonly string[]): WorkspaceSchema {
           description: 'The customer of the conversation',
           relation: { target: 'person', inverseLabel: 'Chat messages' },
         },
+        {
+          name: 'conversation',
+          label: 'Conversation',
+          type: 'RELATION',
+          description: 'The conversation the message is part of',
+          relation: { target: 'conversation', inverseLabel: 'Chat messages', inverseIcon: 'IconMessage' },
+        },
       ],
+      conversation: conversationFields(intentField, sentimentField),
       task: [
         {
           name: 'parleyKey',
@@ -230,4 +267,80 @@ export function parleySchema(intents: readonly string[]): WorkspaceSchema {
       ],
     },
   };
+}
+
+/**
+ * The conversation object: what Twenty's own views, filters and charts need to answer "open conversations
+ * by first response time" (apps/crm-sink/README.md, "Conversations").
+ */
+function conversationFields(
+  intentField: (name: string, label: string) => FieldSpec,
+  sentimentField: (name: string, label: string) => FieldSpec,
+): FieldSpec[] {
+  const number = (name: string, label: string, description: string): FieldSpec => ({
+    name,
+    label,
+    type: 'NUMBER',
+    description,
+  });
+  const flag = (name: string, label: string, description: string): FieldSpec => ({
+    name,
+    label,
+    type: 'BOOLEAN',
+    description,
+  });
+  return [
+    {
+      name: 'externalId',
+      label: 'Conversation ID',
+      type: 'TEXT',
+      isUnique: true,
+      description: 'Parley conversation id (<room id>/<first event id>), the key of parley.conversations.v1',
+    },
+    {
+      name: 'channel',
+      label: 'Channel',
+      type: 'SELECT',
+      description: 'Network the conversation is on',
+      options: channelOptions(),
+    },
+    { name: 'room', label: 'Room', type: 'TEXT', description: 'Conversation name' },
+    { name: 'roomId', label: 'Room ID', type: 'TEXT', description: 'Matrix room id' },
+    PARLEY_CONTACT,
+    {
+      name: 'status',
+      label: 'Status',
+      type: 'SELECT',
+      description: 'Open until the business answered and the customer went quiet, or a closing signal',
+      options: [
+        { value: 'OPEN', label: 'Open', color: 'orange' },
+        { value: 'RESOLVED', label: 'Resolved', color: 'green' },
+      ],
+    },
+    { name: 'openedAt', label: 'Opened at', type: 'DATE_TIME', description: 'The first customer message' },
+    { name: 'lastMessageAt', label: 'Last message at', type: 'DATE_TIME', description: 'The latest message' },
+    { name: 'resolvedAt', label: 'Resolved at', type: 'DATE_TIME', description: 'When it was resolved' },
+    number('firstResponseMinutes', 'First response (min)', 'First business reply after the first customer message'),
+    number('resolutionMinutes', 'Resolution (min)', 'Opened to resolved'),
+    number('customerMessages', 'Customer messages', 'Messages from the customer'),
+    number('businessMessages', 'Business messages', 'Messages from the business'),
+    number('reopened', 'Reopened', 'Times the customer came back after a resolution'),
+    intentField('mainIntent', 'Main intent'),
+    { name: 'intents', label: 'Intents', type: 'TEXT', description: 'Customer intents seen, most frequent first' },
+    sentimentField('sentimentStart', 'Sentiment at start'),
+    sentimentField('sentimentEnd', 'Sentiment at end'),
+    number('averageSentiment', 'Average sentiment', 'Mean sentiment score of the customer, -1 … 1'),
+    { name: 'sentimentTrend', label: 'Sentiment trend', type: 'TEXT', description: 'improving, worsening or steady' },
+    { name: 'keywords', label: 'Keywords', type: 'TEXT', description: 'Most frequent keywords of the customer' },
+    flag('followUpRaised', 'Follow-up raised', 'A Parley follow-up task was raised in this conversation'),
+    flag('firstResponseBreached', 'First response breached', 'The first reply missed the configured target'),
+    flag('resolutionBreached', 'Resolution breached', 'Resolution missed the configured target'),
+    {
+      name: 'person',
+      label: 'Person',
+      type: 'RELATION',
+      description: 'The customer of the conversation',
+      relation: { target: 'person', inverseLabel: 'Conversations', inverseIcon: 'IconMessages' },
+    },
+  ];
 }

@@ -1,12 +1,16 @@
 import type {
   ChatMessageRecord,
   ContactRecord,
+  ConversationCrmRecord,
+  ConversationMetricsRecord,
   CrmBatch,
+  Reassignment,
   CrmTarget,
   FollowUpRecord,
   RejectedRecord,
   WriteOptions,
 } from '@parley/crm';
+import { identityOfKey } from '@parley/crm';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { bootstrapWorkspace, type BootstrapReport } from './bootstrap.ts';
 import { recordsOf, type TwentyClient } from './client.ts';
@@ -114,7 +118,9 @@ export class TwentyTarget implements CrmTarget {
       return error;
     };
     const people = await this.writeContacts(batch.contacts, options, rejected, refuse);
-    await this.writeMessages(batch.messages, people, options, rejected, refuse);
+    for (const reassignment of batch.reassignments ?? []) await this.reassign(reassignment, people, options);
+    const conversations = await this.writeConversations(batch.conversations ?? [], people, options, rejected, refuse);
+    await this.writeMessages(batch.messages, people, conversations, options, rejected, refuse);
     await this.writeFollowUps(batch.followUps, people, options, rejected, refuse);
     return rejected;
   }
@@ -133,8 +139,9 @@ export class TwentyTarget implements CrmTarget {
     const known = this.options?.['chatMessage.intent'] ?? new Set<string>();
     const extra = [...intentsOf(batch)].filter((i) => all || !known.has(i));
     const schema = structuredClone(this.schema);
-    for (const field of [...(schema.fields.person ?? []), ...(schema.fields.chatMessage ?? [])])
-      if (field.name === 'intent' || field.name === 'lastIntent') {
+    const fields = ['person', 'chatMessage', 'conversation'].flatMap((object) => schema.fields[object] ?? []);
+    for (const field of fields)
+      if (field.name === 'intent' || field.name === 'lastIntent' || field.name === 'mainIntent') {
         const have = new Set((field.options ?? []).map((o) => o.value));
         field.options = [
           ...(field.options ?? []),
@@ -239,17 +246,114 @@ export class TwentyTarget implements CrmTarget {
     return target.id;
   }
 
+  // One person across channels -------------------------------------------------------------------
+
+  /**
+   * A contact joined or left a person: its chat messages and conversations (by `parleyContact`) move to
+   * the person, a page at a time until none is left; its own person record, if it has one apart, says
+   * where it went (or, back on its own, that it is no longer merged). Running it twice moves nothing.
+   */
+  private async reassign(reassignment: Reassignment, people: Map<string, string>, options: WriteOptions) {
+    const personId = people.get(reassignment.personKey);
+    if (personId === undefined) return;
+    for (const object of ['chatMessages', 'conversations']) {
+      const filter = encodeURIComponent(
+        `parleyContact[eq]:${JSON.stringify(reassignment.contactKey)},personId[neq]:${JSON.stringify(personId)}`,
+      );
+      let previous = '';
+      for (;;) {
+        const page = recordsOf(
+          await this.client.get(`/rest/${object}?filter=${filter}&limit=${String(BATCH_LIMIT)}`, options),
+        );
+        const inputs = page.flatMap((r) =>
+          typeof r.externalId === 'string' && r.externalId !== '' ? [{ externalId: r.externalId, personId }] : [],
+        );
+        const signature = inputs.map((i) => i.externalId).join('\n');
+        if (inputs.length === 0 || signature === previous) break;
+        previous = signature;
+        await this.client.post(`/rest/batch/${object}?upsert=true`, inputs, options);
+      }
+    }
+    const own = identityOfKey(reassignment.contactKey);
+    const [field, value] = own.whatsappId === undefined ? ['matrixId', own.matrixId] : ['whatsappId', own.whatsappId];
+    const [record] = recordsOf(
+      await this.client.get(
+        `/rest/people?filter=${encodeURIComponent(`${field}[eq]:${JSON.stringify(value)}`)}&limit=1`,
+        options,
+      ),
+    );
+    if (typeof record?.id !== 'string') return;
+    if (reassignment.mergedInto === null || record.id !== personId)
+      await this.client.patch(
+        `/rest/people/${record.id}`,
+        { parleyMergedInto: reassignment.mergedInto ?? '' },
+        options,
+      );
+  }
+
+  // Conversations --------------------------------------------------------------------------------
+
+  /**
+   * Upserts the conversations on `externalId` (with their person) and returns the record id of each;
+   * removed ones are deleted. A chunk Twenty refuses is written one by one, so one bad record is
+   * refused alone.
+   */
+  private async writeConversations(
+    conversations: readonly ConversationCrmRecord[],
+    people: Map<string, string>,
+    options: WriteOptions,
+    rejected: RejectedRecord[],
+    refuse: (error: unknown) => TwentyRequestError,
+  ): Promise<Map<string, string>> {
+    const ids = new Map<string, string>();
+    const kept = conversations.filter((c): c is ConversationMetricsRecord => !c.removed);
+    for (const chunk of chunks(kept, BATCH_LIMIT)) {
+      const upsert = async (records: readonly ConversationMetricsRecord[]) => {
+        const body = await this.client.post(
+          '/rest/batch/conversations?upsert=true',
+          records.map((c) => conversationInput(c, people)),
+          options,
+        );
+        for (const record of recordsOf(body))
+          if (typeof record.externalId === 'string' && typeof record.id === 'string')
+            ids.set(record.externalId, record.id);
+      };
+      try {
+        await upsert(chunk);
+      } catch (error) {
+        refuse(error);
+        for (const conversation of chunk)
+          try {
+            await upsert([conversation]);
+          } catch (inner) {
+            rejected.push({ kind: 'conversation', key: conversation.externalId, reason: refuse(inner).message });
+          }
+      }
+    }
+    const removed = conversations.filter((c) => c.removed).map((c) => c.externalId);
+    for (const chunk of chunks(removed, BATCH_LIMIT)) {
+      const found = await this.client.get(
+        `/rest/conversations?filter=externalId[in]:${quoted(chunk)}&limit=${String(BATCH_LIMIT)}`,
+        options,
+      );
+      for (const record of recordsOf(found))
+        if (typeof record.id === 'string') await this.client.delete(`/rest/conversations/${record.id}`, options);
+    }
+    return ids;
+  }
+
   // Chat messages --------------------------------------------------------------------------------
 
   private async writeMessages(
     messages: readonly ChatMessageRecord[],
     people: Map<string, string>,
+    conversations: Map<string, string>,
     options: WriteOptions,
     rejected: RejectedRecord[],
     refuse: (error: unknown) => TwentyRequestError,
   ) {
     for (const chunk of chunks(messages, BATCH_LIMIT)) {
-      const inputs = chunk.map((m) => messageInput(m, people));
+      const inputs = chunk.map((m) => messageInput(m, people, conversations));
       try {
         await this.client.post('/rest/batch/chatMessages?upsert=true', inputs, options);
       } catch (error) {
@@ -369,6 +473,7 @@ function intentsOf(batch: CrmBatch): Set<string> {
   const intents = new Set<string>();
   for (const m of batch.messages) if (m.intent) intents.add(optionValue(m.intent));
   for (const c of batch.contacts) if (c.lastIntent) intents.add(optionValue(c.lastIntent));
+  for (const c of batch.conversations ?? []) if (!c.removed && c.intents[0]) intents.add(optionValue(c.intents[0]));
   return intents;
 }
 
@@ -391,6 +496,7 @@ function personInput(contact: ContactRecord): Json {
   if (contact.lastSentiment !== undefined) input.lastSentiment = optionValue(contact.lastSentiment);
   if (contact.lastContactAt !== undefined) input.lastContactAt = contact.lastContactAt;
   const rollup = contact.rollup;
+  if (contact.linkedIdentities !== undefined) input.linkedIdentities = contact.linkedIdentities;
   if (rollup !== undefined) {
     input.parleySegment = rollup.segment;
     input.engagementScore = rollup.engagementScore;
@@ -404,8 +510,52 @@ function personInput(contact: ContactRecord): Json {
   return input;
 }
 
-function messageInput(message: ChatMessageRecord, people: Map<string, string>): Json {
-  const personId = message.contactKey === null ? undefined : people.get(message.contactKey);
+/** The CRM person id of a record: its linked person's, or its contact's. */
+function personIdOf(record: { contactKey: string | null; personKey?: string }, people: Map<string, string>) {
+  const key = record.personKey ?? record.contactKey;
+  return key === null ? undefined : people.get(key);
+}
+
+function conversationInput(conversation: ConversationMetricsRecord, people: Map<string, string>): Json {
+  const personId = personIdOf(conversation, people);
+  const select = (value: string | null) => (value === null ? null : optionValue(value));
+  return {
+    externalId: conversation.externalId,
+    name: `${conversation.room} · ${(conversation.openedAt ?? conversation.lastMessageAt).slice(0, 16).replace('T', ' ')}`,
+    channel: channelValue(conversation.channel),
+    room: conversation.room,
+    roomId: conversation.roomId,
+    parleyContact: conversation.contactKey ?? '',
+    status: optionValue(conversation.status),
+    openedAt: conversation.openedAt,
+    lastMessageAt: conversation.lastMessageAt,
+    resolvedAt: conversation.resolvedAt,
+    firstResponseMinutes: conversation.firstResponseMinutes,
+    resolutionMinutes: conversation.resolutionMinutes,
+    customerMessages: conversation.customerMessages,
+    businessMessages: conversation.businessMessages,
+    reopened: conversation.reopened,
+    mainIntent: select(conversation.intents[0] ?? null),
+    intents: conversation.intents.join(', '),
+    sentimentStart: select(conversation.sentimentStart),
+    sentimentEnd: select(conversation.sentimentEnd),
+    averageSentiment: conversation.averageSentiment,
+    sentimentTrend: conversation.sentimentTrend ?? '',
+    keywords: conversation.keywords.join(', '),
+    followUpRaised: conversation.followUpRaised,
+    firstResponseBreached: conversation.firstResponseBreached,
+    resolutionBreached: conversation.resolutionBreached,
+    ...(personId === undefined ? {} : { personId }),
+  };
+}
+
+function messageInput(
+  message: ChatMessageRecord,
+  people: Map<string, string>,
+  conversations: Map<string, string>,
+): Json {
+  const personId = personIdOf(message, people);
+  const conversationId = message.conversationKey === undefined ? undefined : conversations.get(message.conversationKey);
   return {
     externalId: message.externalId,
     name: message.text === '' ? '(no text)' : message.text.slice(0, 80),
@@ -414,12 +564,14 @@ function messageInput(message: ChatMessageRecord, people: Map<string, string>): 
     channel: channelValue(message.channel),
     room: message.room,
     roomId: message.roomId,
+    parleyContact: message.contactKey ?? '',
     direction: optionValue(message.direction),
     intent: message.intent === null ? null : optionValue(message.intent),
     sentiment: message.sentiment === null ? null : optionValue(message.sentiment),
     confidence: message.confidence,
     redactedAt: message.redactedAt,
     ...(personId === undefined ? {} : { personId }),
+    ...(conversationId === undefined ? {} : { conversationId }),
   };
 }
 

@@ -1,0 +1,1 @@
+export { Evidence, IdentityGraph, type Explanation, type PersonChange } from './identity-graph.ts';
