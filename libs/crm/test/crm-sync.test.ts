@@ -1,10 +1,12 @@
 import { DeadLetterV1, type ClassificationV1 } from '@parley/contracts';
 import { sampleLabel } from '@parley/testing';
+import { IdentityGraph } from '@parley/identity';
 import { describe, expect, it } from 'vitest';
 import {
   CrmPlanner,
   CrmSync,
   DEFAULT_FOLLOW_UPS,
+  IDENTITY_KEY_PREFIX,
   ROOM_KEY_PREFIX,
   type CrmBatch,
   type CrmTarget,
@@ -124,3 +126,78 @@ describe('CrmSync (planner and a scripted target)', () => {
     await expect(crm.handle(input([sampleLabel({ eventId: '$4' })]), async () => undefined)).rejects.toThrow('down');
   });
 });
+
+describe('CrmSync with identities: a WhatsApp LID ghost', () => {
+  const LID_GHOST = '@whatsapp_lid-98765432101234:parley.test';
+  /** A message from the LID ghost (the bridge hides the number) in a room of the given kind and chat id. */
+  const fromLid = (roomId: string, eventId: string, roomType: 'dm' | 'group', remoteChatId: string) => {
+    const label = sampleLabel({ roomId, eventId });
+    return {
+      ...label,
+      message: {
+        ...label.message,
+        sender: {
+          userId: LID_GHOST,
+          isBridgeGhost: true,
+          remoteUserId: 'lid-98765432101234',
+          side: 'customer' as const,
+        },
+        channel: { protocol: 'whatsapp', roomType, remoteChatId },
+      },
+    };
+  };
+
+  it('puts the LID ghost’s group messages on the number its direct chat showed, saying why, and persists the evidence', async () => {
+    const target = new ScriptedTarget([[], []]);
+    const identities = new IdentityGraph();
+    const crm = new CrmSync({
+      planner: new CrmPlanner({ followUps: DEFAULT_FOLLOW_UPS, conversationUrl: 'x', roomName: () => undefined }),
+      target,
+      topics: { input: 'in', state: 'state', deadLetters: 'dlq' },
+      identities,
+      source: 'parley/crm-sink',
+      logger: { warn: () => undefined, error: () => undefined },
+      stopping: () => false,
+      retryDelayMs: () => 0,
+    });
+    // The group message comes first: nothing links the ghost to a number yet.
+    await crm.handle(input([fromLid('!group:x', '$g1', 'group', '1203630@g.us')]), async () => undefined);
+    expect(target.writes[0]?.messages[0]).toMatchObject({ contactKey: `matrix:${LID_GHOST}` });
+    expect(target.writes[0]?.messages[0]?.personKey).toBeUndefined();
+    // In the direct chat with the phone number's JID the ghost is that number: from now on one person.
+    const records = await crm.handle(
+      input([
+        fromLid('!dm:x', '$d1', 'dm', '4915112345678@s.whatsapp.net'),
+        fromLid('!group:x', '$g2', 'group', '1203630@g.us'),
+      ]),
+      async () => undefined,
+    );
+    const batch = target.writes[1];
+    expect(batch?.messages.map((m) => [m.externalId, m.contactKey, m.personKey])).toEqual([
+      ['$d1', 'whatsapp:+4915112345678', undefined],
+      ['$g2', `matrix:${LID_GHOST}`, 'whatsapp:+4915112345678'],
+    ]);
+    expect(batch?.reassignments).toEqual([
+      {
+        contactKey: `matrix:${LID_GHOST}`,
+        personKey: 'whatsapp:+4915112345678',
+        mergedInto: 'whatsapp:+4915112345678',
+      },
+    ]);
+    expect(batch?.contacts.map((c) => c.key)).toEqual(['whatsapp:+4915112345678']);
+    expect(batch?.contacts[0]?.linkedIdentities).toBe(
+      `matrix:${LID_GHOST}: same lid:98765432101234 (seen ${batchTime(target, '$g1')}, $g1)`,
+    );
+    expect(
+      records
+        .filter((r) => r.key.startsWith(IDENTITY_KEY_PREFIX))
+        .map((r) => r.key)
+        .sort(),
+    ).toEqual([`${IDENTITY_KEY_PREFIX}whatsapp:+4915112345678`]);
+  });
+});
+
+function batchTime(target: ScriptedTarget, eventId: string): string {
+  for (const batch of target.writes) for (const m of batch.messages) if (m.externalId === eventId) return m.sentAt;
+  return '';
+}
