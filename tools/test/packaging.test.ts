@@ -195,6 +195,13 @@ describe('container images (checked without an engine)', () => {
         });
         const health = await fetch(`${url}/healthz`);
         expect(health.status).toBe(200);
+        // The operator commands the charts README runs with `kubectl exec … node /app/main.js`.
+        if (app === 'crm-sink')
+          for (const command of ['identity', 'forget']) {
+            const usage = spawnSyncEnv(process.execPath, [join(out, 'main.js'), command, '--help'], env);
+            expect(usage.code, usage.stderr).toBe(0);
+            expect(usage.stdout).toContain(`usage: parley-crm-sink ${command}`);
+          }
       } finally {
         child.kill('SIGTERM');
         await new Promise((resolve) => child.once('exit', resolve));
