@@ -109,6 +109,8 @@ describe('crm-sink (real Kafka, Twenty contract server)', () => {
       expect(['new', 'at-risk', 'dormant', 'active']).toContain(person.parleySegment);
       expect(String(person.firstContactAt)).toMatch(/^2026-11-02T08:/);
     }
+    // Five messages each, one of them redacted.
+    expect(people.map((p) => p.messageCount).sort()).toEqual([4, 5, 5, 5, 5, 5]);
     const messages = twenty.records('chatMessage');
     expect(messages).toHaveLength(36);
     expect(messages.filter((m) => m.direction === 'OUTBOUND')).toHaveLength(6);

@@ -353,6 +353,7 @@ function contactRollup(rollup: PersonRollup): NonNullable<CrmBatch['contacts'][n
     segment: rollup.segment,
     engagementScore: rollup.engagementScore,
     conversations: rollup.conversations,
+    messages: rollup.messages,
     openConversations: rollup.openConversations,
     firstContactAt: rollup.firstContactAt,
     medianFirstResponseMinutes:

@@ -38,6 +38,8 @@ export interface ContactRollup {
   segment: string;
   engagementScore: number;
   conversations: number;
+  /** Customer messages across those conversations. */
+  messages: number;
   openConversations: number;
   firstContactAt: string;
   medianFirstResponseMinutes: number | null;

@@ -158,6 +158,12 @@ export function parleySchema(intents: readonly string[]): WorkspaceSchema {
           description: 'Conversations with the person',
         },
         {
+          name: 'messageCount',
+          label: 'Messages',
+          type: 'NUMBER',
+          description: 'Messages the person wrote in their conversations',
+        },
+        {
           name: 'openConversations',
           label: 'Open conversations',
           type: 'NUMBER',

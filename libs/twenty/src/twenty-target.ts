@@ -501,6 +501,7 @@ function personInput(contact: ContactRecord): Json {
     input.parleySegment = rollup.segment;
     input.engagementScore = rollup.engagementScore;
     input.conversationCount = rollup.conversations;
+    input.messageCount = rollup.messages;
     input.openConversations = rollup.openConversations;
     input.firstContactAt = rollup.firstContactAt;
     input.medianFirstResponseMinutes = rollup.medianFirstResponseMinutes;
