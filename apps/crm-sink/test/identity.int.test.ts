@@ -128,15 +128,29 @@ describe('one person across channels (real Kafka, the Twenty contract server)', 
   it('links contacts by a shared number and by an operator, explains it, reverses it, and a replay reproduces it', async () => {
     const twenty = await startContractServer({ apiKey: KEY, rateLimits: null });
     const topics = await sinkTopics(kafka);
-    await produce(kafka, topics.input, script());
+    // The Signal customer writes first: nothing links them yet, so they get a person of their own.
+    const isSignal = (l: ClassificationV1) => l.message.eventId === '$sig1';
+    await produce(kafka, topics.input, script().filter(isSignal));
     const { env, sink } = await run(topics, twenty);
+    await waitFor('the Signal message', () => people(twenty).messages.$sig1, { timeoutMs: 60_000 });
+    expect(people(twenty).messages.$sig1).toBe(SIGNAL);
+    await produce(
+      kafka,
+      topics.input,
+      script().filter((l) => !isSignal(l)),
+    );
 
-    // The Signal contact has the WhatsApp number: one person, named by the number, saying why.
+    // The Signal contact has the WhatsApp number: one person, named by the number, saying why; the Signal
+    // message and conversation moved to it.
     const merged = await waitFor(
       'the Signal messages on the WhatsApp person',
       () => {
         const now = people(twenty);
-        return now.linked[WHATSAPP]?.conversations === 2 ? now : undefined;
+        // The Signal contact's own record stays, marked as merged; each room's messages are written last.
+        const written = now.messages.$wa2 !== undefined && now.messages.$tg1 !== undefined;
+        return written && now.linked[WHATSAPP]?.conversations === 2 && now.linked[SIGNAL]?.mergedInto === WHATSAPP
+          ? now
+          : undefined;
       },
       { timeoutMs: 60_000 },
     );
@@ -147,7 +161,8 @@ describe('one person across channels (real Kafka, the Twenty contract server)', 
       '!tg:parley.test': TELEGRAM,
     });
     expect(merged.linked[WHATSAPP]?.linked).toBe(`${SIGNAL}: same phone:${PHONE} (seen ${at('10:00')}, $sig1)`);
-    expect(Object.keys(merged.linked).sort()).toEqual([TELEGRAM, WHATSAPP]);
+    const ownPeople = Object.entries(merged.linked).filter(([, p]) => p.mergedInto === '');
+    expect(ownPeople.map(([key]) => key).sort()).toEqual([TELEGRAM, WHATSAPP]);
 
     // An operator links Telegram: its message and conversation move; its own record says where it went.
     const link = await runServiceToExit(entry, env, 60_000, [
@@ -202,10 +217,9 @@ describe('one person across channels (real Kafka, the Twenty contract server)', 
       'the Signal message on its own person',
       () => {
         const now = people(twenty);
-        // Conversations move after the messages.
-        return now.conversations['!sig:parley.test'] === SIGNAL && now.linked[WHATSAPP]?.conversations === 2
-          ? now
-          : undefined;
+        // Messages, then conversations move; the contact's own record is unmarked last.
+        const moved = now.conversations['!sig:parley.test'] === SIGNAL && now.linked[SIGNAL]?.mergedInto === '';
+        return moved && now.linked[WHATSAPP]?.conversations === 2 ? now : undefined;
       },
       { timeoutMs: 60_000 },
     );
@@ -224,7 +238,8 @@ describe('one person across channels (real Kafka, the Twenty contract server)', 
         'the replayed people',
         () => {
           const now = people(fresh);
-          return now.messages.$tg1 === WHATSAPP && now.messages.$sig1 === SIGNAL ? now : undefined;
+          const all = Object.keys(now.messages).length === 4 && Object.keys(now.conversations).length === 3;
+          return all && now.messages.$tg1 === WHATSAPP && now.messages.$sig1 === SIGNAL ? now : undefined;
         },
         { timeoutMs: 60_000 },
       );
