@@ -1,13 +1,11 @@
-import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   DEFAULT_TEST_MODEL,
   ensureComponent,
-  runDirectory,
   serviceTestEnv,
   spawnService,
   startIngestHomeserver,
-  startKafka,
+  startFreshKafka,
   startOllama,
   stopComponent,
   waitFor,
@@ -65,9 +63,7 @@ describe('chaos: every part fails once, nothing is lost or duplicated', () => {
 
   it(`delivers exactly ${String(MESSAGES)} chat-message records, checked by externalId`, async () => {
     // A fresh broker: consumer groups left behind by an interrupted run would replay its backlog.
-    await stopComponent('kafka', INSTANCE);
-    rmSync(`${runDirectory()}/${INSTANCE}/kafka`, { recursive: true, force: true });
-    const kafka = await startKafka(INSTANCE);
+    const kafka = await startFreshKafka(INSTANCE);
     const ollama = await startOllama(INSTANCE);
     twenty = await startContractServer({ apiKey: TWENTY_KEY, rateLimits: null });
     const contract = twenty;

@@ -6,7 +6,7 @@ export {
   TEST_INSTANCE,
   type ComponentName,
 } from './components.ts';
-export { startKafka, type ConsumedRecord, type PartitionOffset, type TestKafka } from './kafka.ts';
+export { startFreshKafka, startKafka, type ConsumedRecord, type PartitionOffset, type TestKafka } from './kafka.ts';
 export { DEFAULT_TEST_MODEL, startOllama, type TestOllama } from './ollama.ts';
 export {
   matrixRequest,

@@ -1,5 +1,6 @@
+import { rmSync } from 'node:fs';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { ensureComponent, required } from './components.ts';
+import { ensureComponent, required, runDirectory, stopComponent } from './components.ts';
 import { uniqueName } from './unique.ts';
 import { waitFor } from './wait.ts';
 
@@ -48,6 +49,17 @@ export interface ConsumedRecord {
  */
 export async function startKafka(instance?: string): Promise<TestKafka> {
   return startKafkaFrom(await ensureComponent('kafka', {}, undefined, instance));
+}
+
+/**
+ * A broker of the instance's own with nothing in it: for tests on the default topic names, whose
+ * services would otherwise resume from an earlier run's topics and consumer groups (its people, its
+ * conversations, its backlog). The instance's data directory is removed before the broker starts.
+ */
+export async function startFreshKafka(instance: string): Promise<TestKafka> {
+  await stopComponent('kafka', instance);
+  rmSync(`${runDirectory()}/${instance}/kafka`, { recursive: true, force: true });
+  return startKafka(instance);
 }
 
 /** The client side of a broker tools/env started, from the settings it reported. */
