@@ -83,7 +83,7 @@ export class TwentyClient {
     const { signal } = this.options;
     for (let attempt = 0; ; attempt++) {
       if (signal?.aborted) throw new TwentyStoppedError(`stopped before ${method} ${path}`);
-      await this.waitFor(this.options.pacer.take(signal), options.onWait);
+      const paced = await this.waitFor(this.options.pacer.take(signal), options.onWait);
       let response: Response;
       try {
         const timeout = AbortSignal.timeout(this.options.requestTimeoutMs);
@@ -97,6 +97,7 @@ export class TwentyClient {
           signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
         });
       } catch {
+        paced.answered();
         if (signal?.aborted) throw new TwentyStoppedError(`stopped during ${method} ${path}`);
         // A network error or timeout: Twenty may be restarting; retried like a 503.
         const retryInMs = this.backoff(attempt);
@@ -105,6 +106,7 @@ export class TwentyClient {
         await this.pause(retryInMs, options.onWait);
         continue;
       }
+      paced.answered();
       const text = await response.text();
       if (response.ok) {
         this.options.onAttempt?.({ method, path, status: response.status });
@@ -139,7 +141,7 @@ export class TwentyClient {
   }
 
   /** Waits for `promise`, calling `onWait` every second meanwhile. */
-  private async waitFor(promise: Promise<void>, onWait: (() => Promise<void>) | undefined): Promise<void> {
+  private async waitFor<T>(promise: Promise<T>, onWait: (() => Promise<void>) | undefined): Promise<T> {
     const state = { done: false };
     const guarded = this.guard(promise).finally(() => {
       state.done = true;
@@ -149,16 +151,16 @@ export class TwentyClient {
       if (state.done) break;
       await onWait?.();
     }
-    await guarded;
+    return guarded;
   }
 
   private signalOption(): { signal?: AbortSignal } {
     return this.options.signal ? { signal: this.options.signal } : {};
   }
 
-  private async guard(promise: Promise<unknown>): Promise<void> {
+  private async guard<T>(promise: Promise<T>): Promise<T> {
     try {
-      await promise;
+      return await promise;
     } catch (error) {
       if (this.options.signal?.aborted) throw new TwentyStoppedError('stopped while waiting');
       throw error;
