@@ -83,7 +83,7 @@ export class TwentyClient {
     const { signal } = this.options;
     for (let attempt = 0; ; attempt++) {
       if (signal?.aborted) throw new TwentyStoppedError(`stopped before ${method} ${path}`);
-      const paced = await this.waitFor(this.options.pacer.take(signal), options.onWait);
+      await this.waitFor(this.options.pacer.take(signal), options.onWait);
       let response: Response;
       try {
         const timeout = AbortSignal.timeout(this.options.requestTimeoutMs);
@@ -97,7 +97,6 @@ export class TwentyClient {
           signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
         });
       } catch {
-        paced.answered();
         if (signal?.aborted) throw new TwentyStoppedError(`stopped during ${method} ${path}`);
         // A network error or timeout: Twenty may be restarting; retried like a 503.
         const retryInMs = this.backoff(attempt);
@@ -106,7 +105,6 @@ export class TwentyClient {
         await this.pause(retryInMs, options.onWait);
         continue;
       }
-      paced.answered();
       const text = await response.text();
       if (response.ok) {
         this.options.onAttempt?.({ method, path, status: response.status });
@@ -141,7 +139,7 @@ export class TwentyClient {
   }
 
   /** Waits for `promise`, calling `onWait` every second meanwhile. */
-  private async waitFor<T>(promise: Promise<T>, onWait: (() => Promise<void>) | undefined): Promise<T> {
+  private async waitFor(promise: Promise<void>, onWait: (() => Promise<void>) | undefined): Promise<void> {
     const state = { done: false };
     const guarded = this.guard(promise).finally(() => {
       state.done = true;
@@ -151,16 +149,16 @@ export class TwentyClient {
       if (state.done) break;
       await onWait?.();
     }
-    return guarded;
+    await guarded;
   }
 
   private signalOption(): { signal?: AbortSignal } {
     return this.options.signal ? { signal: this.options.signal } : {};
   }
 
-  private async guard<T>(promise: Promise<T>): Promise<T> {
+  private async guard(promise: Promise<unknown>): Promise<void> {
     try {
-      return await promise;
+      await promise;
     } catch (error) {
       if (this.options.signal?.aborted) throw new TwentyStoppedError('stopped while waiting');
       throw error;

@@ -9,6 +9,6 @@ export {
   type ObjectSpec,
   type WorkspaceSchema,
 } from './schema.ts';
-export { TWENTY_DEFAULT_RATE_LIMITS, TwentyPacer, type PacedRequest, type PacerOptions, type TwentyRateLimits } from './pacer.ts';
+export { TWENTY_DEFAULT_RATE_LIMITS, TwentyPacer, type PacerOptions, type TwentyRateLimits } from './pacer.ts';
 export { BATCH_LIMIT, TwentyTarget } from './twenty-target.ts';
 export { forgetPerson, type ErasureResult, type ErasureSubject } from './erasure.ts';

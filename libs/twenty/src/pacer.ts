@@ -21,14 +21,10 @@ export const TWENTY_DEFAULT_RATE_LIMITS: TwentyRateLimits = {
  * on every successful take, so a fraction of a token earned between two takes is lost. The model counts
  * `marginMs` less elapsed time than it sees, because the server's clock reads each request a variable
  * time after the client sent it; with that margin the server never holds fewer tokens than the model.
- * A stall longer than the margin (a busy event loop or a GC pause on either side) would break that, so
- * when the answer to the latest take arrives, the model also counts from no earlier than the answer:
- * the server read its clock before it answered.
  */
 class BucketModel {
   private tokens: number;
   private lastTakeAt: number | undefined;
-  private lastTicket = 0;
   readonly limit: number;
   readonly ttlMs: number;
   private readonly marginMs: number;
@@ -53,28 +49,15 @@ class BucketModel {
     return this.lastTakeAt + this.marginMs + Math.ceil(this.ttlMs / this.limit) + 1;
   }
 
-  take(now: number, ticket: number): void {
+  take(now: number): void {
     this.tokens = this.available(now) - 1;
     this.lastTakeAt = now;
-    this.lastTicket = ticket;
-  }
-
-  /** The answer to take `ticket` arrived at `now`: the server counted it at `now` at the latest. */
-  answered(ticket: number, now: number): void {
-    if (ticket !== this.lastTicket || this.lastTakeAt === undefined) return;
-    this.lastTakeAt = Math.max(this.lastTakeAt, now - this.marginMs);
   }
 
   /** The server said this bucket is empty: it holds no token until one is earned since the last take. */
   drain(): void {
     this.tokens = 0;
   }
-}
-
-/** A request the pacer let through. */
-export interface PacedRequest {
-  /** Its answer (or its network error) arrived. */
-  answered(): void;
 }
 
 export interface PacerOptions {
@@ -99,7 +82,6 @@ export class TwentyPacer {
   private readonly now: () => number;
   private readonly sleep: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
   private queue: Promise<void> = Promise.resolve();
-  private tickets = 0;
 
   constructor(options: PacerOptions = {}) {
     const limits = options.limits ?? TWENTY_DEFAULT_RATE_LIMITS;
@@ -115,17 +97,11 @@ export class TwentyPacer {
     this.sleep = options.sleep ?? realSleep;
   }
 
-  /**
-   * Waits until a request may be sent, and counts it as sent. Call the returned `answered` when the
-   * server's answer (of any status) or a network error arrives. Rejects if `signal` aborts meanwhile.
-   */
-  take(signal?: AbortSignal): Promise<PacedRequest> {
+  /** Waits until a request may be sent, and counts it as sent. Rejects if `signal` aborts meanwhile. */
+  take(signal?: AbortSignal): Promise<void> {
     const turn = this.queue.then(() => this.wait(signal));
     // A rejected turn must not block the callers behind it.
-    this.queue = turn.then(
-      () => undefined,
-      () => undefined,
-    );
+    this.queue = turn.catch(() => undefined);
     return turn;
   }
 
@@ -140,20 +116,14 @@ export class TwentyPacer {
     for (const bucket of named.length > 0 ? named : this.buckets) bucket.drain();
   }
 
-  private async wait(signal: AbortSignal | undefined): Promise<PacedRequest> {
+  private async wait(signal: AbortSignal | undefined): Promise<void> {
     for (;;) {
       signal?.throwIfAborted();
       const now = this.now();
       const readyAt = Math.max(...this.buckets.map((b) => b.readyAt(now)));
       if (readyAt <= now) {
-        const ticket = ++this.tickets;
-        for (const bucket of this.buckets) bucket.take(now, ticket);
-        return {
-          answered: () => {
-            const at = this.now();
-            for (const bucket of this.buckets) bucket.answered(ticket, at);
-          },
-        };
+        for (const bucket of this.buckets) bucket.take(now);
+        return;
       }
       await this.sleep(readyAt - now, signal);
     }
