@@ -145,18 +145,56 @@ describe('TwentyPacer against Twenty’s throttler arithmetic (virtual clock)', 
 });
 
 describe('TwentyClient pacing against the contract server’s throttler (real HTTP)', () => {
-  it('sends 300 requests through a bucket of 100 refilled at 100 per second without a 429', async () => {
+  /**
+   * The pacer's promise: while the server reads each request's time at most `marginMs` after the pacer
+   * let it go, the server refuses none. A loaded machine can stall a request for longer (both ends share
+   * this process's event loop), and then a 429 may follow, which the pacer learns from. So the test
+   * records each attempt's take (the pacer's clock) and read (the throttle's clock), and replays every
+   * attempt through Twenty's arithmetic with each read moved to no later than its take plus the margin:
+   * that replay must accept them all. Without a stall it is the real run itself.
+   */
+  it('sends 300 requests through a bucket of 100 refilled at 100 per second, every one within the limits', async () => {
     const limits = { shortLimit: 100, shortTtlMs: 1_000, longLimit: 100, longTtlMs: 1_000 };
-    const server = await startContractServer({ apiKey: KEY, rateLimits: limits });
+    const marginMs = 30;
+    const reads: number[] = [];
+    const server = await startContractServer({
+      apiKey: KEY,
+      rateLimits: limits,
+      now: () => {
+        const at = Date.now();
+        reads.push(at);
+        return at;
+      },
+    });
     try {
+      let lastNow = 0;
+      const pacer = new TwentyPacer({ limits, marginMs, now: () => (lastNow = Date.now()) });
+      const takes: number[] = [];
+      const take = pacer.take.bind(pacer);
+      pacer.take = async (signal) => {
+        await take(signal);
+        takes.push(lastNow);
+      };
       const client = new TwentyClient({
         baseUrl: server.url,
         apiKey: KEY,
-        pacer: new TwentyPacer({ limits, marginMs: 30 }),
+        pacer,
+        backoffBaseMs: 20,
+        backoffMaxMs: 200,
       });
       for (let i = 0; i < 300; i++) await client.get('/rest/people?limit=1');
-      expect(server.requests.filter((r) => r.status === 429)).toEqual([]);
-      expect(server.requests).toHaveLength(300);
+
+      const statuses = server.requests.map((r) => r.status);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(300);
+      expect([reads.length, takes.length]).toEqual([statuses.length, statuses.length]);
+      let clock = 0;
+      const replay = new WorkspaceThrottle(limits, () => clock);
+      const refusedInReplay: number[] = [];
+      takes.forEach((takenAt, i) => {
+        clock = Math.min(reads[i] ?? takenAt, takenAt + marginMs);
+        if (replay.take() !== undefined) refusedInReplay.push(i);
+      });
+      expect(refusedInReplay).toEqual([]);
     } finally {
       await server.close();
     }
