@@ -6,15 +6,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 const script = new URL('../checks/test-summary.mjs', import.meta.url).pathname;
 
-/** A repository of one project whose Vitest JSON report is `report` (or none). */
-function repositoryWith(report: object | undefined): string {
-  const root = mkdtempSync(join(tmpdir(), 'parley-summary-'));
-  const project = join(root, 'libs', 'example');
-  mkdirSync(join(project, 'test-results'), { recursive: true });
-  writeFileSync(join(project, 'vitest.config.ts'), 'export default {};\n');
-  if (report) writeFileSync(join(project, 'test-results', 'vitest.json'), JSON.stringify(report));
-  return root;
-}
+/** A Vitest JSON report: every count zero unless given. */
+const report = (fields: Record<string, unknown>) => ({
+  numPassedTests: 0,
+  numFailedTests: 0,
+  numPendingTests: 0,
+  numTodoTests: 0,
+  numFailedTestSuites: 0,
+  testResults: [],
+  ...fields,
+});
 
 const summary = (root: string) => spawnSync(process.execPath, [script, root], { encoding: 'utf8' });
 
@@ -24,20 +25,26 @@ describe('the test command’s closing summary', () => {
     for (const root of made.splice(0)) rmSync(root, { recursive: true, force: true });
   });
 
-  it('names each failed test with the first line of its failure, and exits 1', () => {
-    const root = repositoryWith(undefined);
+  /** A repository of one project, libs/example, whose report is made from the repository's root. */
+  const repositoryWith = (reportAt: (root: string) => object): string => {
+    const root = mkdtempSync(join(tmpdir(), 'parley-summary-'));
     made.push(root);
-    writeFileSync(
-      join(root, 'libs', 'example', 'test-results', 'vitest.json'),
-      JSON.stringify({
+    const project = join(root, 'libs', 'example');
+    mkdirSync(join(project, 'test-results'), { recursive: true });
+    writeFileSync(join(project, 'vitest.config.ts'), 'export default {};\n');
+    writeFileSync(join(project, 'test-results', 'vitest.json'), JSON.stringify(reportAt(root)));
+    return root;
+  };
+
+  it('names each failed test with the first line of its failure, and exits 1', () => {
+    const root = repositoryWith((at) =>
+      report({
         numPassedTests: 1,
         numFailedTests: 1,
-        numPendingTests: 0,
-        numTodoTests: 0,
         numFailedTestSuites: 1,
         testResults: [
           {
-            name: join(root, 'libs', 'example', 'test', 'a.test.ts'),
+            name: join(at, 'libs', 'example', 'test', 'a.test.ts'),
             status: 'failed',
             message: '',
             assertionResults: [
@@ -64,17 +71,14 @@ describe('the test command’s closing summary', () => {
   });
 
   it('names a test file that failed to load, and a project without a report', () => {
-    const root = repositoryWith({
-      numPassedTests: 0,
-      numFailedTests: 0,
-      numPendingTests: 0,
-      numTodoTests: 0,
-      numFailedTestSuites: 1,
-      testResults: [
-        { name: '/elsewhere/b.test.ts', status: 'failed', message: 'Cannot find module x', assertionResults: [] },
-      ],
-    });
-    made.push(root);
+    const root = repositoryWith(() =>
+      report({
+        numFailedTestSuites: 1,
+        testResults: [
+          { name: '/elsewhere/b.test.ts', status: 'failed', message: 'Cannot find module x', assertionResults: [] },
+        ],
+      }),
+    );
     mkdirSync(join(root, 'apps', 'silent'), { recursive: true });
     writeFileSync(join(root, 'apps', 'silent', 'vitest.config.ts'), 'export default {};\n');
     const run = summary(root);
@@ -85,16 +89,7 @@ describe('the test command’s closing summary', () => {
   });
 
   it('exits 0 when every test passed', () => {
-    const root = repositoryWith({
-      numPassedTests: 2,
-      numFailedTests: 0,
-      numPendingTests: 0,
-      numTodoTests: 0,
-      numFailedTestSuites: 0,
-      testResults: [],
-    });
-    made.push(root);
-    const run = summary(root);
+    const run = summary(repositoryWith(() => report({ numPassedTests: 2 })));
     expect(run.status).toBe(0);
     expect(run.stdout).not.toContain('FAILED');
     expect(run.stdout).toContain('tests: 2 passed, 0 failed, 0 skipped');
